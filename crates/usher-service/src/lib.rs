@@ -1,0 +1,84 @@
+//! Usher's services: everything the HTTP API and the CLI do, expressed over
+//! the [`Store`] and the [`Bus`].
+//!
+//! [`Services`] is cheap to clone and shared by every request. Each concern
+//! lives in its own module as an `impl Services` block: accounts and sessions,
+//! sponsored registration, sponsors, rooms, sync, account data.
+
+mod account_data;
+mod accounts;
+mod caller;
+pub mod credentials;
+mod events;
+mod filters;
+mod ids;
+mod registration;
+mod rooms;
+mod settings;
+mod sponsors;
+mod store_error;
+mod sync;
+
+use std::sync::Arc;
+
+use usher_bus::Bus;
+use usher_store::Store;
+
+pub use accounts::{LoginRequest, LoginResponse, PasswordChange};
+pub use caller::Caller;
+pub use credentials::ServerSecret;
+pub use registration::{RegistrationRequest, RegistrationResponse};
+pub use rooms::{CreateRoomRequest, MessagesQuery};
+pub use settings::{Settings, SponsorshipSettings};
+pub use sponsors::{GrantRequest, SponsoredPage};
+pub use sync::SyncQuery;
+pub use usher_core::{Error, ErrorCode, Lang, Message};
+
+/// The services, shared by every request.
+#[derive(Debug, Clone)]
+pub struct Services {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    store: Arc<dyn Store>,
+    bus: Arc<dyn Bus>,
+    settings: Settings,
+    secret: ServerSecret,
+    password_sessions: accounts::InteractiveAuthSessions,
+}
+
+impl Services {
+    pub fn new(store: Arc<dyn Store>, bus: Arc<dyn Bus>, settings: Settings, secret: ServerSecret) -> Self {
+        Services {
+            inner: Arc::new(Inner {
+                store,
+                bus,
+                settings,
+                secret,
+                password_sessions: accounts::InteractiveAuthSessions::default(),
+            }),
+        }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.inner.store
+    }
+
+    fn bus(&self) -> &Arc<dyn Bus> {
+        &self.inner.bus
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub(crate) fn now_ms() -> i64 {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}

@@ -1,0 +1,84 @@
+//! Rooms: creation, membership, messages and state.
+
+mod create;
+mod membership;
+mod timeline;
+
+pub use create::CreateRoomRequest;
+pub(crate) use create::{build_room, RoomPlan};
+pub use timeline::MessagesQuery;
+
+use ruma::events::room::power_levels::RoomPowerLevels;
+use serde_json::Value;
+use usher_core::{Error, Message};
+use usher_store::NewEvent;
+
+use crate::events::power_levels;
+use crate::store_error::db;
+use crate::{ids, Services};
+
+/// A room with what authorization checks need.
+pub(crate) struct RoomView {
+    pub levels: RoomPowerLevels,
+}
+
+impl Services {
+    /// Resolves a room id or alias to a room id; 404 when unknown.
+    pub async fn resolve_room(&self, id_or_alias: &str) -> Result<String, Error> {
+        let not_found = || Error::not_found(Message::RoomNotFound { room: id_or_alias.to_owned() });
+        let room_id = if id_or_alias.starts_with('#') {
+            self.store().resolve_alias(id_or_alias).await.map_err(db)?.ok_or_else(not_found)?
+        } else if id_or_alias.starts_with('!') {
+            ids::parse_room_id(id_or_alias)?.to_string()
+        } else {
+            return Err(Error::invalid_param(
+                "room",
+                format!("\"{id_or_alias}\" is neither a room id (!...) nor an alias (#...)"),
+            ));
+        };
+        if self.store().room(&room_id).await.map_err(db)?.is_none() {
+            return Err(not_found());
+        }
+        Ok(room_id)
+    }
+
+    pub(crate) async fn room_view(&self, room_id: &str) -> Result<RoomView, Error> {
+        let record = self
+            .store()
+            .room(room_id)
+            .await
+            .map_err(db)?
+            .ok_or_else(|| Error::not_found(Message::RoomNotFound { room: room_id.to_owned() }))?;
+        let content = self
+            .store()
+            .state_event(room_id, "m.room.power_levels", "")
+            .await
+            .map_err(db)?
+            .map(|e| e.content);
+        let levels = power_levels(content.as_ref(), &record.creator);
+        Ok(RoomView { levels })
+    }
+
+    /// A user's current membership in a room (`join`, `invite`, ...).
+    pub(crate) async fn membership(&self, room_id: &str, user_id: &str) -> Result<Option<String>, Error> {
+        let event = self.store().state_event(room_id, "m.room.member", user_id).await.map_err(db)?;
+        Ok(event.and_then(|e| e.content.get("membership").and_then(Value::as_str).map(str::to_owned)))
+    }
+
+    /// Fails unless the user is joined to the room. Unknown rooms and rooms
+    /// the user is not in look the same, so room ids cannot be probed.
+    pub(crate) async fn require_joined(&self, room_id: &str, user_id: &str) -> Result<(), Error> {
+        match self.membership(room_id, user_id).await? {
+            Some(m) if m == "join" => Ok(()),
+            _ => Err(Error::forbidden(Message::NotInRoom { room: room_id.to_owned() })),
+        }
+    }
+
+    /// Commits events and wakes waiting syncs.
+    pub(crate) async fn commit_events(&self, events: Vec<NewEvent>) -> Result<usher_store::Committed, Error> {
+        let batch = usher_store::WriteBatch { events, ..Default::default() };
+        let committed = self.store().commit(batch).await.map_err(db)?;
+        self.bus().publish(committed.position);
+        Ok(committed)
+    }
+}
