@@ -1,0 +1,33 @@
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::error::ApiResult;
+use crate::extract::Auth;
+use crate::AppState;
+
+#[derive(Debug, Deserialize)]
+pub struct MembersQuery {
+    membership: Option<String>,
+    not_membership: Option<String>,
+}
+
+/// `GET /_matrix/client/v3/rooms/{roomId}/members`
+pub async fn members(State(state): State<AppState>, Auth(caller): Auth, Path(room_id): Path<String>, Query(query): Query<MembersQuery>) -> ApiResult<Json<Value>> {
+    let chunk = state
+        .services
+        .room_members(&caller, &room_id, query.membership.as_deref(), query.not_membership.as_deref())
+        .await?;
+    Ok(Json(json!({ "chunk": chunk })))
+}
+
+/// `GET /_matrix/client/v3/rooms/{roomId}/joined_members`
+pub async fn joined_members(State(state): State<AppState>, Auth(caller): Auth, Path(room_id): Path<String>) -> ApiResult<Json<Value>> {
+    Ok(Json(state.services.joined_members(&caller, &room_id).await?))
+}
+
+/// `GET /_matrix/client/v3/joined_rooms`
+pub async fn joined_rooms(State(state): State<AppState>, Auth(caller): Auth) -> ApiResult<Json<Value>> {
+    Ok(Json(json!({ "joined_rooms": state.services.joined_rooms(&caller).await? })))
+}

@@ -1,0 +1,13 @@
+use axum::extract::{Query, State};
+use axum::Json;
+use serde_json::Value;
+use usher_service::SyncQuery;
+
+use crate::error::ApiResult;
+use crate::extract::Auth;
+use crate::AppState;
+
+/// `GET /_matrix/client/v3/sync`
+pub async fn sync(State(state): State<AppState>, Auth(caller): Auth, Query(query): Query<SyncQuery>) -> ApiResult<Json<Value>> {
+    Ok(Json(state.services.sync(&caller, query).await?))
+}

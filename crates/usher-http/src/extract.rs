@@ -1,0 +1,84 @@
+//! Request extractors: the authenticated caller, JSON bodies with Matrix
+//! errors, and the caller's language.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+use usher_core::{Error, ErrorCode, Lang, Message};
+use usher_service::Caller;
+
+use crate::error::ApiError;
+use crate::AppState;
+
+/// The access token from `Authorization: Bearer` or the `access_token` query.
+pub fn access_token(parts: &Parts) -> Option<String> {
+    if let Some(header) = parts.headers.get(axum::http::header::AUTHORIZATION) {
+        if let Some(token) = header.to_str().ok().and_then(|h| h.strip_prefix("Bearer ")) {
+            return Some(token.trim().to_owned());
+        }
+    }
+    parts.uri.query().and_then(|query| {
+        query.split('&').find_map(|pair| {
+            let (key, value) = pair.split_once('=')?;
+            (key == "access_token").then(|| value.to_owned())
+        })
+    })
+}
+
+/// The authenticated caller.
+#[derive(Debug)]
+pub struct Auth(pub Caller);
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Some(token) = access_token(parts) else {
+            return Err(Error::new(ErrorCode::MissingToken, Message::MissingToken).into());
+        };
+        let caller = state.services.authenticate(&token).await?;
+        tracing::Span::current().record("user.id", caller.user_id.as_str());
+        Ok(Auth(caller))
+    }
+}
+
+/// The caller's language, from `Accept-Language`.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestLang(pub Lang);
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestLang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let header = parts.headers.get(axum::http::header::ACCEPT_LANGUAGE).and_then(|h| h.to_str().ok());
+        Ok(RequestLang(Lang::from_accept_language(header)))
+    }
+}
+
+/// A JSON body whose errors are Matrix errors: `M_NOT_JSON` for bytes that
+/// are not JSON, `M_BAD_JSON` naming the field for JSON of the wrong shape.
+/// An empty body reads as `{}`, as several clients send for bodiless POSTs.
+#[derive(Debug)]
+pub struct MatrixJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for MatrixJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(request, state).await.map_err(|e| {
+            ApiError(Error::new(ErrorCode::TooLarge, Message::Other {
+                en: format!("The request body could not be read: {e}"),
+                zh: format!("无法读取请求体：{e}"),
+            }))
+        })?;
+        let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { &bytes };
+        parse_json(bytes).map(MatrixJson)
+    }
+}
+
+/// Parses JSON with Matrix error codes.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|_| ApiError(Error::new(ErrorCode::NotJson, Message::NotJson)))?;
+    serde_json::from_value(value).map_err(|e| ApiError(Error::bad_json(e.to_string())))
+}

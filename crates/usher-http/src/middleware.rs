@@ -1,0 +1,68 @@
+//! Cross-cutting request handling: one log line per request, localized
+//! error bodies, and the Matrix answers for unknown routes.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use tracing::Instrument;
+use usher_core::{Error, ErrorCode, Lang, Message};
+
+use crate::error::{error_body, ApiError, RenderedError};
+
+static REQUEST_COUNTER: AtomicU64 = AtomicU64::new(1);
+
+/// Logs one line per request with a request id, the method, the path
+/// (never the query, which may hold an access token), status and duration.
+pub async fn log_requests(request: Request, next: Next) -> Response {
+    let request_id = REQUEST_COUNTER.fetch_add(1, Ordering::Relaxed);
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let span = tracing::info_span!("request", request.id = request_id, http.method = %method, http.path = %path, user.id = tracing::field::Empty);
+    let started = Instant::now();
+    let response = next.run(request).instrument(span.clone()).await;
+    let status = response.status().as_u16();
+    let duration_us = started.elapsed().as_micros() as u64;
+    span.in_scope(|| {
+        if status >= 500 {
+            tracing::warn!(http.status = status, duration_us, "request failed");
+        } else {
+            tracing::debug!(http.status = status, duration_us, "request served");
+        }
+    });
+    response
+}
+
+/// Re-renders error bodies in the request's language.
+pub async fn localize(request: Request, next: Next) -> Response {
+    let header = request.headers().get(axum::http::header::ACCEPT_LANGUAGE).and_then(|h| h.to_str().ok());
+    let lang = Lang::from_accept_language(header);
+    let mut response = next.run(request).await;
+    if lang == Lang::En {
+        return response;
+    }
+    let Some(RenderedError(error)) = response.extensions_mut().remove::<RenderedError>() else {
+        return response;
+    };
+    let body = error_body(&error, lang).to_string();
+    response.headers_mut().insert(CONTENT_TYPE, axum::http::HeaderValue::from_static("application/json"));
+    response.headers_mut().remove(CONTENT_LENGTH);
+    *response.body_mut() = Body::from(body);
+    response
+}
+
+/// Unknown endpoints: 404 `M_UNRECOGNIZED`.
+pub async fn unrecognized() -> Response {
+    ApiError(Error::new(ErrorCode::Unrecognized, Message::Unrecognized)).into_response()
+}
+
+/// Known endpoints with another method: 405 `M_UNRECOGNIZED`.
+pub async fn method_not_allowed() -> Response {
+    let mut response = ApiError(Error::new(ErrorCode::Unrecognized, Message::MethodNotAllowed)).into_response();
+    *response.status_mut() = axum::http::StatusCode::METHOD_NOT_ALLOWED;
+    response
+}

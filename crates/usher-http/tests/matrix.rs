@@ -1,0 +1,364 @@
+//! The Matrix client-server subset through the router.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use axum::http::{Method, StatusCode};
+use common::{enc, TestServer, ADMIN, PASSWORD};
+use serde_json::{json, Value};
+
+fn timeline(sync: &Value, room: &str) -> Vec<Value> {
+    sync["rooms"]["join"][room]["timeline"]["events"].as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn versions_and_discovery() {
+    let server = TestServer::start().await;
+    let versions = server.get("/_matrix/client/versions", None).await;
+    assert_eq!(versions.status, StatusCode::OK);
+    let list: Vec<&str> = versions.body["versions"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert!(list.contains(&"v1.1"));
+    let flows = server.get("/_matrix/client/v3/login", None).await;
+    assert_eq!(flows.body["flows"][0]["type"], "m.login.password");
+    let token = server.admin_token().await;
+    let caps = server.get("/_matrix/client/v3/capabilities", Some(&token)).await;
+    assert_eq!(caps.body["capabilities"]["m.change_password"]["enabled"], true);
+    let rules = server.get("/_matrix/client/v3/pushrules/", Some(&token)).await;
+    assert!(rules.body["global"]["override"].is_array(), "{:?}", rules.body);
+    let protocols = server.get("/_matrix/client/v3/thirdparty/protocols", Some(&token)).await;
+    assert_eq!(protocols.body, json!({}));
+}
+
+#[tokio::test]
+async fn unknown_endpoint_unrecognized() {
+    let server = TestServer::start().await;
+    let reply = server.get("/_matrix/client/v3/no/such/endpoint", None).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert_eq!(reply.body["errcode"], "M_UNRECOGNIZED");
+    let wrong_method = server.send(Method::DELETE, "/_matrix/client/v3/login", None, None, &[]).await;
+    assert_eq!(wrong_method.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(wrong_method.body["errcode"], "M_UNRECOGNIZED");
+}
+
+#[tokio::test]
+async fn cors_preflight_everywhere() {
+    let server = TestServer::start().await;
+    for path in ["/_matrix/client/v3/sync", "/_usher/v1/registrations", "/_matrix/client/v3/unknown"] {
+        let reply = server
+            .send(Method::OPTIONS, path, None, None, &[("origin", "http://web.example"), ("access-control-request-method", "POST"), ("access-control-request-headers", "authorization,content-type")])
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}");
+        assert_eq!(reply.headers.get("access-control-allow-origin").unwrap(), "*", "{path}");
+    }
+    let simple = server.send(Method::GET, "/_matrix/client/versions", None, None, &[("origin", "http://web.example")]).await;
+    assert_eq!(simple.headers.get("access-control-allow-origin").unwrap(), "*");
+}
+
+#[tokio::test]
+async fn open_registration_closed() {
+    let server = TestServer::start().await;
+    let reply = server.post("/_matrix/client/v3/register", None, json!({"username": "someone1", "password": "Some-Pass-1234"})).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert_eq!(reply.body["errcode"], "M_FORBIDDEN");
+}
+
+#[tokio::test]
+async fn token_in_header_or_query() {
+    let server = TestServer::start().await;
+    let token = server.admin_token().await;
+    let header = server.get("/_matrix/client/v3/account/whoami", Some(&token)).await;
+    assert_eq!(header.body["user_id"], format!("@{ADMIN}:localhost"));
+    let query = server.get(&format!("/_matrix/client/v3/account/whoami?access_token={token}"), None).await;
+    assert_eq!(query.status, StatusCode::OK);
+    assert_eq!(query.body["user_id"], format!("@{ADMIN}:localhost"));
+    let missing = server.get("/_matrix/client/v3/account/whoami", None).await;
+    assert_eq!(missing.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(missing.body["errcode"], "M_MISSING_TOKEN");
+    let unknown = server.get("/_matrix/client/v3/account/whoami", Some("bogus")).await;
+    assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(unknown.body["errcode"], "M_UNKNOWN_TOKEN");
+}
+
+#[tokio::test]
+async fn login_accepts_full_user_id() {
+    let server = TestServer::start().await;
+    let reply = server
+        .post("/_matrix/client/v3/login", None, json!({"type": "m.login.password", "identifier": {"type": "m.id.user", "user": format!("@{}:localhost", ADMIN.to_uppercase())}, "password": PASSWORD}))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    assert_eq!(reply.body["home_server"], "localhost");
+    let unsupported = server.post("/_matrix/client/v3/login", None, json!({"type": "m.login.token", "token": "x"})).await;
+    assert_eq!(unsupported.status, StatusCode::BAD_REQUEST);
+    assert!(unsupported.body["error"].as_str().unwrap().contains("m.login.token"));
+}
+
+#[tokio::test]
+async fn login_locks_after_failures() {
+    let server = TestServer::start().await;
+    for _ in 0..10 {
+        let reply = server.post("/_matrix/client/v3/login", None, json!({"type": "m.login.password", "user": ADMIN, "password": "wrong-password"})).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    }
+    let locked = server.post("/_matrix/client/v3/login", None, json!({"type": "m.login.password", "user": ADMIN, "password": PASSWORD})).await;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(locked.body["errcode"], "M_LIMIT_EXCEEDED");
+    assert!(locked.headers.get("retry-after").is_some());
+}
+
+#[tokio::test]
+async fn send_sync_transaction_id() {
+    let server = TestServer::start().await;
+    let token = server.admin_token().await;
+    let room = server.create_room(&token, json!({"name": "Echo"})).await;
+    let first = server.put(&format!("/_matrix/client/v3/rooms/{}/send/m.room.message/abc", enc(&room)), Some(&token), json!({"msgtype": "m.text", "body": "one"})).await;
+    let retry = server.put(&format!("/_matrix/client/v3/rooms/{}/send/m.room.message/abc", enc(&room)), Some(&token), json!({"msgtype": "m.text", "body": "one"})).await;
+    assert_eq!(first.body["event_id"], retry.body["event_id"], "a retried transaction sends once");
+    let sync = server.sync(&token, None, 0).await;
+    let events = timeline(&sync, &room);
+    let messages: Vec<&Value> = events.iter().filter(|e| e["type"] == "m.room.message").collect();
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0]["unsigned"]["transaction_id"], "abc");
+    assert_eq!(messages[0]["event_id"], first.body["event_id"]);
+}
+
+#[tokio::test]
+async fn long_poll_wakes_on_message() {
+    let server = std::sync::Arc::new(TestServer::start().await);
+    let admin = server.admin_token().await;
+    let room = server.create_room(&admin, json!({})).await;
+    let user = server.register_active(&admin, "listener1", &[&room]).await;
+    let since = server.sync(&user, None, 0).await["next_batch"].as_str().unwrap().to_owned();
+
+    let waiting = {
+        let server = server.clone();
+        let user = user.clone();
+        tokio::spawn(async move { server.sync(&user, Some(&since), 20_000).await })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = std::time::Instant::now();
+    server.put(&format!("/_matrix/client/v3/rooms/{}/send/m.room.message/t1", enc(&room)), Some(&admin), json!({"msgtype": "m.text", "body": "wake up"})).await;
+    let sync = waiting.await.unwrap();
+    assert!(started.elapsed() < Duration::from_secs(10), "returned on the event, not the timeout");
+    let events = timeline(&sync, &room);
+    assert_eq!(events.len(), 1, "{sync}");
+    assert_eq!(events[0]["content"]["body"], "wake up");
+    assert!(events[0]["unsigned"].get("transaction_id").is_none(), "other users never see the transaction id");
+}
+
+#[tokio::test]
+async fn empty_long_poll_times_out() {
+    let server = TestServer::start().await;
+    let token = server.admin_token().await;
+    let since = server.sync(&token, None, 0).await["next_batch"].as_str().unwrap().to_owned();
+    let sync = server.sync(&token, Some(&since), 200).await;
+    assert_eq!(sync["next_batch"], since);
+    assert_eq!(sync["rooms"]["join"], json!({}));
+}
+
+#[tokio::test]
+async fn inline_filter_limits_timeline() {
+    let server = TestServer::start().await;
+    let token = server.admin_token().await;
+    let room = server.create_room(&token, json!({})).await;
+    for i in 0..5 {
+        server.put(&format!("/_matrix/client/v3/rooms/{}/send/m.room.message/f{i}", enc(&room)), Some(&token), json!({"msgtype": "m.text", "body": format!("m{i}")})).await;
+    }
+    let filter = enc(r#"{"room":{"timeline":{"limit":2},"state":{"lazy_load_members":true}}}"#).replace('{', "%7B").replace('}', "%7D").replace('"', "%22");
+    let reply = server.get(&format!("/_matrix/client/v3/sync?filter={filter}"), Some(&token)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    let room_sync = &reply.body["rooms"]["join"][&room];
+    assert_eq!(room_sync["timeline"]["events"].as_array().unwrap().len(), 2);
+    assert_eq!(room_sync["timeline"]["limited"], true);
+    assert!(room_sync["timeline"]["prev_batch"].is_string());
+    let state_types: Vec<&str> = room_sync["state"]["events"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert!(state_types.contains(&"m.room.create"), "{state_types:?}");
+
+    let stored = server.post(&format!("/_matrix/client/v3/user/{}/filter", enc(&format!("@{ADMIN}:localhost"))), Some(&token), json!({"room": {"timeline": {"limit": 1}}})).await;
+    let filter_id = stored.body["filter_id"].as_str().unwrap();
+    let fetched = server.get(&format!("/_matrix/client/v3/user/{}/filter/{filter_id}", enc(&format!("@{ADMIN}:localhost"))), Some(&token)).await;
+    assert_eq!(fetched.body["room"]["timeline"]["limit"], 1);
+    let reply = server.get(&format!("/_matrix/client/v3/sync?filter={filter_id}"), Some(&token)).await;
+    assert_eq!(reply.body["rooms"]["join"][&room]["timeline"]["events"].as_array().unwrap().len(), 1);
+    let bad = server.get("/_matrix/client/v3/sync?filter=%7Bnope", Some(&token)).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn messages_paging_to_start() {
+    let server = TestServer::start().await;
+    let token = server.admin_token().await;
+    let room = server.create_room(&token, json!({})).await;
+    for i in 0..7 {
+        server.put(&format!("/_matrix/client/v3/rooms/{}/send/m.room.message/p{i}", enc(&room)), Some(&token), json!({"msgtype": "m.text", "body": format!("m{i}")})).await;
+    }
+    let sync = server.get(&format!("/_matrix/client/v3/sync?filter={}", "%7B%22room%22%3A%7B%22timeline%22%3A%7B%22limit%22%3A3%7D%7D%7D"), Some(&token)).await.body;
+    let mut from = sync["rooms"]["join"][&room]["timeline"]["prev_batch"].as_str().unwrap().to_owned();
+    let mut seen: Vec<Value> = timeline(&sync, &room);
+    let mut pages = 0;
+    loop {
+        let page = server.get(&format!("/_matrix/client/v3/rooms/{}/messages?dir=b&limit=4&from={from}", enc(&room)), Some(&token)).await;
+        assert_eq!(page.status, StatusCode::OK, "{:?}", page.body);
+        pages += 1;
+        for event in page.body["chunk"].as_array().unwrap() {
+            assert_eq!(event["room_id"], room);
+            seen.insert(0, event.clone());
+        }
+        match page.body.get("end").and_then(Value::as_str) {
+            Some(end) => from = end.to_owned(),
+            None => break,
+        }
+        assert!(pages < 20, "paging terminates");
+    }
+    assert_eq!(seen.first().unwrap()["type"], "m.room.create");
+    let bodies: Vec<&str> = seen.iter().filter(|e| e["type"] == "m.room.message").map(|e| e["content"]["body"].as_str().unwrap()).collect();
+    assert_eq!(bodies, ["m0", "m1", "m2", "m3", "m4", "m5", "m6"]);
+
+    let no_from = server.get(&format!("/_matrix/client/v3/rooms/{}/messages?dir=b&limit=2", enc(&room)), Some(&token)).await;
+    assert_eq!(no_from.body["chunk"][0]["content"]["body"], "m6");
+    let forward = server.get(&format!("/_matrix/client/v3/rooms/{}/messages?dir=f&limit=100&from=s0", enc(&room)), Some(&token)).await;
+    assert_eq!(forward.body["chunk"][0]["type"], "m.room.create");
+    assert!(forward.body.get("end").is_none());
+}
+
+#[tokio::test]
+async fn invite_join_leave_members() {
+    let server = TestServer::start().await;
+    let admin = server.admin_token().await;
+    let guest = server.register_active(&admin, "guestuser", &[]).await;
+    let room = server.create_room(&admin, json!({"name": "Invite only"})).await;
+    let guest_id = "@guestuser:localhost";
+
+    let denied = server.post(&format!("/_matrix/client/v3/join/{}", enc(&room)), Some(&guest), json!({})).await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    let invited = server.post(&format!("/_matrix/client/v3/rooms/{}/invite", enc(&room)), Some(&admin), json!({"user_id": guest_id})).await;
+    assert_eq!(invited.status, StatusCode::OK, "{:?}", invited.body);
+    let sync = server.sync(&guest, None, 0).await;
+    let invite_state = sync["rooms"]["invite"][&room]["invite_state"]["events"].as_array().unwrap();
+    assert!(invite_state.iter().any(|e| e["type"] == "m.room.name" && e["content"]["name"] == "Invite only"));
+    let since = sync["next_batch"].as_str().unwrap().to_owned();
+
+    let joined = server.post(&format!("/_matrix/client/v3/rooms/{}/join", enc(&room)), Some(&guest), json!({})).await;
+    assert_eq!(joined.body["room_id"], room);
+    let after_join = server.sync(&guest, Some(&since), 0).await;
+    let fresh = &after_join["rooms"]["join"][&room];
+    let mut seen = fresh["state"]["events"].as_array().unwrap().clone();
+    seen.extend(fresh["timeline"]["events"].as_array().unwrap().iter().cloned());
+    assert!(seen.iter().any(|e| e["type"] == "m.room.create"), "a fresh join carries the whole room: {fresh}");
+    let since = after_join["next_batch"].as_str().unwrap().to_owned();
+
+    let members = server.get(&format!("/_matrix/client/v3/rooms/{}/joined_members", enc(&room)), Some(&guest)).await;
+    assert_eq!(members.body["joined"][guest_id]["display_name"], "guestuser");
+    let all = server.get(&format!("/_matrix/client/v3/rooms/{}/members", enc(&room)), Some(&guest)).await;
+    assert_eq!(all.body["chunk"].as_array().unwrap().len(), 2);
+    let rooms = server.get("/_matrix/client/v3/joined_rooms", Some(&guest)).await;
+    assert_eq!(rooms.body["joined_rooms"], json!([room]));
+
+    let left = server.post(&format!("/_matrix/client/v3/rooms/{}/leave", enc(&room)), Some(&guest), json!({})).await;
+    assert_eq!(left.status, StatusCode::OK);
+    let after_leave = server.sync(&guest, Some(&since), 0).await;
+    let leave_events = after_leave["rooms"]["leave"][&room]["timeline"]["events"].as_array().unwrap();
+    assert_eq!(leave_events.last().unwrap()["content"]["membership"], "leave");
+    let send = server.put(&format!("/_matrix/client/v3/rooms/{}/send/m.room.message/x", enc(&room)), Some(&guest), json!({"body": "hi", "msgtype": "m.text"})).await;
+    assert_eq!(send.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn display_name_round_trip() {
+    let server = TestServer::start().await;
+    let token = server.admin_token().await;
+    let room = server.create_room(&token, json!({})).await;
+    let path = format!("/_matrix/client/v3/profile/{}/displayname", enc(&format!("@{ADMIN}:localhost")));
+    assert_eq!(server.put(&path, Some(&token), json!({"displayname": "运维管理员"})).await.status, StatusCode::OK);
+    assert_eq!(server.get(&path, None).await.body["displayname"], "运维管理员");
+    let members = server.get(&format!("/_matrix/client/v3/rooms/{}/joined_members", enc(&room)), Some(&token)).await;
+    assert_eq!(members.body["joined"][format!("@{ADMIN}:localhost")]["display_name"], "运维管理员");
+    let other = server.put(&format!("/_matrix/client/v3/profile/{}/displayname", enc("@someone:localhost")), Some(&token), json!({"displayname": "x"})).await;
+    assert_eq!(other.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn password_change_interactive_auth() {
+    let server = TestServer::start().await;
+    let token = server.admin_token().await;
+    let other_session = server.admin_token().await;
+    let start = server.post("/_matrix/client/v3/account/password", Some(&token), json!({"new_password": "Another-Good-Pass-5"})).await;
+    assert_eq!(start.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(start.body["flows"][0]["stages"][0], "m.login.password");
+    let session = start.body["session"].as_str().unwrap();
+
+    let wrong = server
+        .post("/_matrix/client/v3/account/password", Some(&token), json!({"new_password": "Another-Good-Pass-5", "auth": {"type": "m.login.password", "identifier": {"type": "m.id.user", "user": ADMIN}, "password": "wrong", "session": session}}))
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong.body["errcode"], "M_FORBIDDEN");
+    let session = wrong.body["session"].as_str().unwrap();
+
+    let done = server
+        .post("/_matrix/client/v3/account/password", Some(&token), json!({"new_password": "Another-Good-Pass-5", "auth": {"type": "m.login.password", "identifier": {"type": "m.id.user", "user": ADMIN}, "password": PASSWORD, "session": session}}))
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{:?}", done.body);
+    assert_eq!(server.get("/_matrix/client/v3/account/whoami", Some(&token)).await.status, StatusCode::OK, "the changing session stays");
+    assert_eq!(server.get("/_matrix/client/v3/account/whoami", Some(&other_session)).await.status, StatusCode::UNAUTHORIZED, "other sessions end");
+    server.login(ADMIN, "Another-Good-Pass-5").await;
+}
+
+#[tokio::test]
+async fn logout_and_logout_all() {
+    let server = TestServer::start().await;
+    let first = server.admin_token().await;
+    let second = server.admin_token().await;
+    let third = server.admin_token().await;
+    assert_eq!(server.post("/_matrix/client/v3/logout", Some(&first), json!({})).await.status, StatusCode::OK);
+    let gone = server.get("/_matrix/client/v3/account/whoami", Some(&first)).await;
+    assert_eq!(gone.body["errcode"], "M_UNKNOWN_TOKEN");
+    assert_eq!(server.get("/_matrix/client/v3/account/whoami", Some(&second)).await.status, StatusCode::OK);
+    assert_eq!(server.post("/_matrix/client/v3/logout/all", Some(&second), json!({})).await.status, StatusCode::OK);
+    assert_eq!(server.get("/_matrix/client/v3/account/whoami", Some(&second)).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(server.get("/_matrix/client/v3/account/whoami", Some(&third)).await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn account_data_global_and_room() {
+    let server = TestServer::start().await;
+    let token = server.admin_token().await;
+    let room = server.create_room(&token, json!({})).await;
+    let me = enc(&format!("@{ADMIN}:localhost"));
+    let since = server.sync(&token, None, 0).await["next_batch"].as_str().unwrap().to_owned();
+    server.put(&format!("/_matrix/client/v3/user/{me}/account_data/io.usher.test"), Some(&token), json!({"a": 1})).await;
+    server.put(&format!("/_matrix/client/v3/user/{me}/rooms/{}/account_data/m.tag", enc(&room)), Some(&token), json!({"tags": {"u.work": {}}})).await;
+    assert_eq!(server.get(&format!("/_matrix/client/v3/user/{me}/account_data/io.usher.test"), Some(&token)).await.body["a"], 1);
+    let sync = server.sync(&token, Some(&since), 0).await;
+    assert_eq!(sync["account_data"]["events"][0]["type"], "io.usher.test");
+    assert_eq!(sync["rooms"]["join"][&room]["account_data"]["events"][0]["type"], "m.tag");
+    let missing = server.get(&format!("/_matrix/client/v3/user/{me}/account_data/nothing.here"), Some(&token)).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn state_and_power_levels() {
+    let server = TestServer::start().await;
+    let admin = server.admin_token().await;
+    let room = server.create_room(&admin, json!({"name": "Old"})).await;
+    let member = server.register_active(&admin, "member001", &[&room]).await;
+    let path = format!("/_matrix/client/v3/rooms/{}/state/m.room.name/", enc(&room));
+    let denied = server.put(&path, Some(&member), json!({"name": "Hijacked"})).await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN, "members below state_default cannot rename");
+    assert_eq!(server.put(&path, Some(&admin), json!({"name": "New"})).await.status, StatusCode::OK);
+    assert_eq!(server.get(&path, Some(&member)).await.body["name"], "New");
+    let all = server.get(&format!("/_matrix/client/v3/rooms/{}/state", enc(&room)), Some(&member)).await;
+    let name = all.body.as_array().unwrap().iter().find(|e| e["type"] == "m.room.name").unwrap().clone();
+    assert_eq!(name["content"]["name"], "New");
+    assert_eq!(name["unsigned"]["prev_content"]["name"], "Old");
+}
+
+#[tokio::test]
+async fn errors_localized() {
+    let server = TestServer::start().await;
+    let reply = server.send(Method::GET, "/_matrix/client/v3/account/whoami", None, None, &[("accept-language", "zh-CN")]).await;
+    assert!(reply.body["error"].as_str().unwrap().contains("令牌"), "{:?}", reply.body);
+    let english = server.send(Method::GET, "/_matrix/client/v3/account/whoami", None, None, &[("accept-language", "en-US")]).await;
+    assert!(english.body["error"].as_str().unwrap().contains("access token"));
+}
