@@ -1,0 +1,118 @@
+//! The `usher` command: run the server, manage admins, check configuration.
+
+mod admin;
+mod cli_lang;
+mod config;
+mod secret;
+mod serve;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{CliOverrides, Config};
+
+#[derive(Debug, Parser)]
+#[command(name = "usher", version, about = "Usher: a Matrix chat server where logged-in users register accounts for others")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve(ServerArgs),
+    /// Manage server admins.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Inspect the configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Create a server admin account (works while the server runs).
+    Create {
+        /// Account name; normalized (NFKC, lowercase) and checked against the registration rules.
+        username: String,
+        /// Password; generated and printed on stdout when omitted.
+        #[arg(long)]
+        password: Option<String>,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Validate the configuration and print the effective values as TOML.
+    Check(ServerArgs),
+}
+
+/// Where the configuration comes from; the flags override file and environment.
+#[derive(Debug, Clone, Args)]
+struct ServerArgs {
+    /// TOML configuration file.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Directory for the database and the server secret [default: ./usher-data].
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Address and port to listen on [default: 127.0.0.1:8008].
+    #[arg(long, value_name = "ADDR:PORT")]
+    listen: Option<SocketAddr>,
+    /// Matrix server name, the part after ":" in user ids [default: localhost].
+    #[arg(long, value_name = "NAME")]
+    server_name: Option<String>,
+}
+
+impl ServerArgs {
+    fn load(&self) -> anyhow::Result<Config> {
+        let overrides = CliOverrides {
+            data_dir: self.data_dir.clone(),
+            listen: self.listen,
+            server_name: self.server_name.clone(),
+        };
+        Config::load(self.config.as_deref(), &overrides)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("usher: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve(args) => serve::run(args.load()?).await,
+            Command::Admin { command: AdminCommand::Create { username, password, server } } => {
+                admin::create(server.load()?, &username, password).await
+            }
+            Command::Config { command: ConfigCommand::Check(args) } => {
+                let config = args.load()?;
+                println!("{}", toml::to_string_pretty(&config)?);
+                eprintln!("{}", cli_lang::pick("Configuration is valid.", "配置有效。"));
+                Ok(())
+            }
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("usher: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
