@@ -12,7 +12,9 @@ use unicode_normalization::UnicodeNormalization;
 /// silently rewritten.
 pub fn normalize(input: &str) -> String {
     let folded: String = input.nfkc().collect();
-    folded.trim().to_lowercase()
+    // Lowercasing can leave sequences NFKC would recompose (such as a
+    // capital letter with a combining mark), so compose once more.
+    folded.trim().to_lowercase().nfkc().collect()
 }
 
 /// Extracts the localpart from `@localpart:server` or returns the input when it
