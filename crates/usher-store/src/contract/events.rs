@@ -261,6 +261,13 @@ pub async fn txn_id_conflict(store: Arc<dyn Store>) {
     assert_eq!(store.event("$plain").await.expect("read event"), None, "the batch was committed in part");
     assert_eq!(store.current_position().await.expect("read position"), before);
 
+    let lone_retry = WriteBatch {
+        events: vec![message_with_txn("$t5", "club", "alice01", "PHONE", "txn-1")],
+        ..WriteBatch::default()
+    };
+    assert_conflict(store.commit(lone_retry).await, "txn_id");
+    assert_eq!(store.current_position().await.expect("read position"), before);
+
     let other_device = message_with_txn("$t3", "club", "alice01", "LAPTOP", "txn-1");
     let other_sender = message_with_txn("$t4", "club", "bob0001", "PHONE", "txn-1");
     commit(&*store, WriteBatch { events: vec![other_device, other_sender], ..WriteBatch::default() }).await;

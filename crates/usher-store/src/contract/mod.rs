@@ -4,7 +4,7 @@
 //! `Arc<dyn Store>` and panics on a broken promise, so the same cases run on
 //! every backend. A backend's test crate runs all of them with
 //! [`contract_tests!`](crate::contract_tests), giving it an expression that
-//! evaluates to a `Future<Output = Fixture>`; the crate needs `tokio` with
+//! evaluates to a `Future<Output = Fixture>`. That crate needs `tokio` with
 //! the `macros` and `rt-multi-thread` features.
 //!
 //! ```text
@@ -31,7 +31,7 @@ use crate::Store;
 /// A fresh, empty store for one case, and the work that disposes of it.
 pub struct Fixture {
     pub store: Arc<dyn Store>,
-    /// Closes the store and deletes its data; runs after the case passes.
+    /// Closes the store and deletes its data after the case passes.
     /// When the case panics the future is dropped unpolled, so whatever it
     /// owns (a temporary directory, say) must clean up on drop too.
     pub teardown: Pin<Box<dyn Future<Output = ()> + Send>>,

@@ -21,7 +21,7 @@ async fn register(store: &dyn Store, registration: SponsoredRegistration) -> Com
     }
 }
 
-/// A registration of `localpart` joining the room `club`.
+/// Builds a registration of `localpart` that joins the room `club`.
 fn joining_club(localpart: &str) -> SponsoredRegistration {
     SponsoredRegistration {
         writes: WriteBatch {

@@ -11,15 +11,15 @@ use crate::{
     Store, WriteBatch,
 };
 
-/// A teacher, granted sponsorship by the admin, registers two pupils into a
-/// class room; one pupil activates, chats and changes password.
+/// Walks a teacher, granted sponsorship by the admin, through registering
+/// two pupils into a class room. One pupil activates, chats and changes password.
 pub async fn sponsored_group_story(store: Arc<dyn Store>) {
     let admin = user_id("admin");
     let teacher = user_id("teacher1");
     let pupil = user_id("pupil001");
     let class = room_id("class");
 
-    // The first admin and the teacher exist; the admin logs in.
+    // The first admin and the teacher exist, and the admin logs in.
     store
         .create_user(NewUser { is_admin: true, ..user("admin") }, audit("user.create", &admin, NOON))
         .await
@@ -59,7 +59,7 @@ pub async fn sponsored_group_story(store: Arc<dyn Store>) {
     assert!(matches!(retry, RegistrationCommit::Replayed(_)), "a retried row was not replayed");
     assert_eq!(store.quota_usage(&teacher, NOON).await.expect("read usage"), QuotaUsage { today: 2, total: 2 });
 
-    // The teacher's next sync sees both joins.
+    // The teacher's next sync returns both joins.
     let upto = store.current_position().await.expect("read position");
     let joins = store.room_events(&class, teacher_synced_at, upto, 50, Direction::Forward).await.expect("read events");
     let joined: Vec<Option<String>> = joins.iter().map(|event| event.state_key.clone()).collect();
@@ -74,7 +74,7 @@ pub async fn sponsored_group_story(store: Arc<dyn Store>) {
     assert_eq!(pupil_session.user.state, AccountState::Active);
     store.create_session(session("pupil-tablet", &pupil, "TABLET")).await.expect("second device");
 
-    // The pupil says hello; a retry of the same transaction is a conflict
+    // The pupil sends hello. A retry of the same transaction is a conflict,
     // and the original is found by its transaction id.
     let hello = message_with_txn("$hello", "class", "pupil001", "ACTIVATED", "txn-1");
     let sent = commit(&*store, WriteBatch { events: vec![hello.clone()], ..WriteBatch::default() }).await;
@@ -97,7 +97,7 @@ pub async fn sponsored_group_story(store: Arc<dyn Store>) {
     assert!(members.iter().all(|record| record.membership == "join"));
     assert_eq!(members.len(), 3);
 
-    // The pupil changes password from the phone; the tablet is logged out.
+    // The pupil changes password from the phone, which logs the tablet out.
     let keep = EndSessions { keep_token_hash: Some("pupil-phone".to_owned()) };
     store.set_password_hash(&pupil, "newer-pupil001", Some(keep)).await.expect("change password");
     assert!(store.session("pupil-tablet").await.expect("read session").is_none());
@@ -108,8 +108,8 @@ pub async fn sponsored_group_story(store: Arc<dyn Store>) {
         store.create_filter(&pupil, &json!({ "room": { "timeline": { "limit": 10 } } })).await.expect("create filter");
     assert!(store.filter(&pupil, &filter_id).await.expect("read filter").is_some());
 
-    // The teacher's console lists both pupils in the class; the audit trail
-    // of the pupil shows registration then activation.
+    // The teacher's console lists both pupils in the class. The pupil's
+    // audit trail shows registration, then activation.
     let accounts = store.sponsored_accounts(&teacher, None, 10).await.expect("read accounts");
     let listed: Vec<(&str, &[String])> =
         accounts.iter().map(|account| (account.user.localpart.as_str(), account.joined_rooms.as_slice())).collect();
@@ -128,8 +128,8 @@ pub async fn sponsored_group_story(store: Arc<dyn Store>) {
     assert_eq!(store.delete_sessions_of_user(&pupil).await.expect("end sessions"), 1);
 }
 
-/// The teacher's registration of `localpart` into the class, with a direct
-/// chat marked in the pupil's account data.
+/// Builds the teacher's registration of `localpart` into the class, with a
+/// direct chat marked in the pupil's account data.
 fn pupil_registration(localpart: &str, key: &str, quota: Quota) -> SponsoredRegistration {
     let base = registration("teacher1", localpart, quota, NOON + 1);
     SponsoredRegistration {

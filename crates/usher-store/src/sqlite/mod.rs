@@ -65,14 +65,7 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT);
-        // The one writer connection stays open for the store's lifetime, which
-        // keeps its statement cache warm and the WAL files in place for the
-        // read-only connections.
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .min_connections(1)
-            .idle_timeout(None)
-            .max_lifetime(None)
+        let writer = pool_options(1)
             .connect_with(writer_options)
             .await
             .with_context(|| format!("failed to open the SQLite database {}", path.display()))?;
@@ -83,11 +76,7 @@ impl SqliteStore {
             .with_context(|| format!("failed to apply migrations to {}", path.display()))?;
 
         let reader_options = SqliteConnectOptions::new().filename(path).read_only(true).busy_timeout(BUSY_TIMEOUT);
-        let reader = SqlitePoolOptions::new()
-            .max_connections(READER_CONNECTIONS)
-            .min_connections(1)
-            .idle_timeout(None)
-            .max_lifetime(None)
+        let reader = pool_options(READER_CONNECTIONS)
             .connect_with(reader_options)
             .await
             .with_context(|| format!("failed to open read connections to {}", path.display()))?;
@@ -104,9 +93,22 @@ impl SqliteStore {
     /// Begins a write transaction on the one writer connection.
     ///
     /// `BEGIN IMMEDIATE` takes the write lock at once. When another process
-    /// holds it, the transaction waits up to the busy timeout before its first
+    /// has it, the transaction waits up to the busy timeout before its first
     /// statement instead of failing after some statements ran.
     async fn begin_write(&self) -> StoreResult<Transaction<'static, Sqlite>> {
         self.writer.begin_with("BEGIN IMMEDIATE").await.db_context("begin write transaction")
     }
+}
+
+/// Options of both pools. Connections stay open for the store's lifetime,
+/// which keeps their statement caches warm and the WAL files in place for the
+/// read-only connections. A connection is not pinged before each use, because
+/// that costs one more round trip to its worker thread on every query.
+fn pool_options(max_connections: u32) -> SqlitePoolOptions {
+    SqlitePoolOptions::new()
+        .max_connections(max_connections)
+        .min_connections(1)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .test_before_acquire(false)
 }
