@@ -36,6 +36,7 @@ pub enum ErrorCode {
     IdempotencyKeyReused,
     /// A dependency such as the database is down; sent as `M_UNKNOWN` with 503.
     Unavailable,
+    UnsupportedRoomVersion,
 }
 
 impl ErrorCode {
@@ -61,6 +62,7 @@ impl ErrorCode {
             ErrorCode::UserDeactivated => "M_USER_DEACTIVATED",
             ErrorCode::IdempotencyKeyReused => "IO.USHER.IDEMPOTENCY_KEY_REUSED",
             ErrorCode::Unavailable => "M_UNKNOWN",
+            ErrorCode::UnsupportedRoomVersion => "M_UNSUPPORTED_ROOM_VERSION",
         }
     }
 }
@@ -89,6 +91,7 @@ pub enum Message {
     GroupNotFound { group: String },
     QuotaExceeded(QuotaExceeded),
     RegistrationInvalid,
+    PasswordInvalid,
     UserNotFound { user_id: String },
     SponsorLinkHidden,
     RoomNotFound { room: String },
@@ -125,8 +128,8 @@ impl Message {
                 "账号名或密码错误。",
             ),
             AccountPending => lang.pick(
-                "This account has not been activated yet. Choose your own password first: open the activation page of this server (/_usher/v1/activate) with the initial password you were given, then log in with the new password.",
-                "该账号尚未激活。请先设置您自己的密码：使用收到的初始密码打开本服务器的激活页面（/_usher/v1/activate），然后用新密码登录。",
+                "This account has not been activated yet. Choose your own password first: send POST /_usher/v1/activate to this server with your account name, the initial password you were given and a new password (JSON fields username, initial_password, new_password), then log in with the new password.",
+                "该账号尚未激活。请先设置您自己的密码：向本服务器发送 POST /_usher/v1/activate，提供账号名、收到的初始密码和新密码（JSON 字段 username、initial_password、new_password），然后用新密码登录。",
             ),
             AccountAlreadyActive => lang.pick(
                 "This account is already activated. Log in with your password.",
@@ -197,6 +200,10 @@ impl Message {
             RegistrationInvalid => lang.pick(
                 "The registration breaks one or more rules; see \"violations\".",
                 "注册信息不符合规则，详见 violations。",
+            ),
+            PasswordInvalid => lang.pick(
+                "The new password breaks one or more rules; see \"violations\".",
+                "新密码不符合规则，详见 violations。",
             ),
             UserNotFound { user_id } => lang.pick(
                 format!("The user {user_id} does not exist."),
@@ -299,6 +306,11 @@ impl Error {
             ErrorCode::WeakPassword
         };
         Error { code, message: Message::RegistrationInvalid, violations, extra: None }
+    }
+
+    /// A new password (activation, password change) that broke rules.
+    pub fn password(violations: Vec<Violation>) -> Self {
+        Error { code: ErrorCode::WeakPassword, message: Message::PasswordInvalid, violations, extra: None }
     }
 
     pub fn quota(exceeded: QuotaExceeded) -> Self {

@@ -40,7 +40,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | ErrorCode::WeakPassword
         | ErrorCode::InvalidParam
         | ErrorCode::MissingParam
-        | ErrorCode::RoomInUse => StatusCode::BAD_REQUEST,
+        | ErrorCode::RoomInUse
+        | ErrorCode::UnsupportedRoomVersion => StatusCode::BAD_REQUEST,
     }
 }
 

@@ -77,6 +77,25 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for MatrixJson<T> {
     }
 }
 
+/// Query parameters whose errors are Matrix errors (`M_INVALID_PARAM`).
+#[derive(Debug)]
+pub struct MatrixQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for MatrixQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(MatrixQuery(value)),
+            Err(rejection) => {
+                let detail = rejection.body_text();
+                let detail = detail.strip_prefix("Failed to deserialize query string: ").unwrap_or(&detail).to_owned();
+                Err(ApiError(Error::invalid_param("query", detail)))
+            }
+        }
+    }
+}
+
 /// Parses JSON with Matrix error codes.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|_| ApiError(Error::new(ErrorCode::NotJson, Message::NotJson)))?;

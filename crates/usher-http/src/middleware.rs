@@ -31,7 +31,7 @@ pub async fn log_requests(request: Request, next: Next) -> Response {
         if status >= 500 {
             tracing::warn!(http.status = status, duration_us, "request failed");
         } else {
-            tracing::debug!(http.status = status, duration_us, "request served");
+            tracing::info!(http.status = status, duration_us, "request served");
         }
     });
     response

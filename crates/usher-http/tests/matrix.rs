@@ -66,6 +66,36 @@ async fn open_registration_closed() {
 }
 
 #[tokio::test]
+async fn open_registration_when_enabled() {
+    let server = TestServer::with_settings(|s| s.open_registration = true).await;
+    let start = server.post("/_matrix/client/v3/register", None, json!({"username": "selfmade1", "password": "Self-Made-Pass-1"})).await;
+    assert_eq!(start.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(start.body["flows"][0]["stages"][0], "m.login.dummy");
+    let weak = server.post("/_matrix/client/v3/register", None, json!({"username": "1x", "password": "123", "auth": {"type": "m.login.dummy"}})).await;
+    assert_eq!(weak.status, StatusCode::BAD_REQUEST);
+    assert!(weak.body["violations"].as_array().unwrap().len() >= 3);
+    let done = server
+        .post("/_matrix/client/v3/register", None, json!({"username": "SelfMade1", "password": "Self-Made-Pass-1", "auth": {"type": "m.login.dummy", "session": start.body["session"]}}))
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{:?}", done.body);
+    assert_eq!(done.body["user_id"], "@selfmade1:localhost");
+    let token = done.body["access_token"].as_str().unwrap();
+    assert_eq!(server.get("/_matrix/client/v3/account/whoami", Some(token)).await.body["user_id"], "@selfmade1:localhost");
+    let sponsor = server.get(&format!("/_usher/v1/users/{}/sponsor", enc("@selfmade1:localhost")), Some(token)).await;
+    assert_eq!(sponsor.body["sponsor"], Value::Null);
+}
+
+#[tokio::test]
+async fn query_errors_matrix_shaped() {
+    let server = TestServer::start().await;
+    let token = server.admin_token().await;
+    let reply = server.get("/_matrix/client/v3/sync?timeout=abc", Some(&token)).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(reply.body["errcode"], "M_INVALID_PARAM");
+    assert!(reply.body["error"].as_str().unwrap().contains("timeout"), "{:?}", reply.body);
+}
+
+#[tokio::test]
 async fn token_in_header_or_query() {
     let server = TestServer::start().await;
     let token = server.admin_token().await;

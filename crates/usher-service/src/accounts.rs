@@ -63,12 +63,13 @@ impl InteractiveAuthSessions {
         }
     }
 
-    /// Whether the account had too many failed logins recently.
-    fn locked_out(&self, localpart: &str) -> bool {
+    /// How long the account stays locked after too many failed logins.
+    fn locked_out(&self, localpart: &str) -> Option<Duration> {
         let failures = self.failed_logins.lock().unwrap_or_else(|e| e.into_inner());
         failures
             .get(localpart)
-            .is_some_and(|(count, since)| *count >= MAX_FAILED_LOGINS && since.elapsed() < FAILED_LOGIN_WINDOW)
+            .filter(|(count, since)| *count >= MAX_FAILED_LOGINS && since.elapsed() < FAILED_LOGIN_WINDOW)
+            .map(|(_, since)| FAILED_LOGIN_WINDOW.saturating_sub(since.elapsed()))
     }
 
     fn record_failure(&self, localpart: &str) {
@@ -92,9 +93,8 @@ fn login_failed() -> Error {
     Error::forbidden(Message::LoginFailed)
 }
 
-fn locked_out() -> Error {
-    Error::new(ErrorCode::LimitExceeded, Message::RateLimited)
-        .with_extra(json!({ "retry_after_ms": FAILED_LOGIN_WINDOW.as_millis() as u64 }))
+fn locked_out(remaining: Duration) -> Error {
+    Error::new(ErrorCode::LimitExceeded, Message::RateLimited).with_extra(json!({ "retry_after_ms": remaining.as_millis() as u64 }))
 }
 
 impl Services {
@@ -130,8 +130,8 @@ impl Services {
     /// the activation hint instead.
     pub async fn login(&self, request: LoginRequest) -> Result<LoginResponse, Error> {
         let (localpart, user) = self.find_account(&request.user).await?;
-        if self.inner.password_sessions.locked_out(&localpart) {
-            return Err(locked_out());
+        if let Some(remaining) = self.inner.password_sessions.locked_out(&localpart) {
+            return Err(locked_out(remaining));
         }
         let hash = user.as_ref().map(|u| u.password_hash.clone());
         if !verify_password(request.password, hash).await? {
@@ -155,7 +155,7 @@ impl Services {
         self.open_session(&user.user_id, request.device_id, request.initial_device_display_name).await
     }
 
-    async fn open_session(&self, user_id: &str, device_id: Option<String>, display_name: Option<String>) -> Result<LoginResponse, Error> {
+    pub(crate) async fn open_session(&self, user_id: &str, device_id: Option<String>, display_name: Option<String>) -> Result<LoginResponse, Error> {
         let token = random_token();
         let device_id = device_id.filter(|d| !d.is_empty() && d.len() <= 255).unwrap_or_else(ids::new_device_id);
         let session = NewSession {
@@ -179,13 +179,13 @@ impl Services {
     /// owner's own password and opens a first session.
     pub async fn activate(&self, username: &str, initial_password: String, new_password: String) -> Result<LoginResponse, Error> {
         let (localpart, user) = self.find_account(username).await?;
-        if self.inner.password_sessions.locked_out(&localpart) {
-            return Err(locked_out());
+        if let Some(remaining) = self.inner.password_sessions.locked_out(&localpart) {
+            return Err(locked_out(remaining));
         }
 
         let violations = self.settings().rules.check_password(&new_password, &localpart);
         if !violations.is_empty() {
-            return Err(Error::registration(violations));
+            return Err(Error::password(violations));
         }
         if new_password == initial_password {
             return Err(Error::new(ErrorCode::WeakPassword, Message::Other {
@@ -286,7 +286,7 @@ impl Services {
 
         let violations = self.settings().rules.check_password(&new_password, &user.localpart);
         if !violations.is_empty() {
-            return Err(Error::registration(violations));
+            return Err(Error::password(violations));
         }
         let hash = hash_password(new_password).await?;
         let end_sessions = logout_devices.then(|| EndSessions { keep_token_hash: Some(caller.token_hash.clone()) });

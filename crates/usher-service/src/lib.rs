@@ -12,6 +12,7 @@ pub mod credentials;
 mod events;
 mod filters;
 mod ids;
+mod open_registration;
 mod registration;
 mod rooms;
 mod settings;
@@ -26,6 +27,7 @@ use usher_store::Store;
 
 pub use accounts::{LoginRequest, LoginResponse, PasswordChange};
 pub use caller::Caller;
+pub use open_registration::{OpenRegistration, OpenRegistrationRequest};
 pub use credentials::ServerSecret;
 pub use registration::{RegistrationRequest, RegistrationResponse};
 pub use rooms::{CreateRoomRequest, MessagesQuery};

@@ -178,7 +178,7 @@ impl Services {
         match self.store().register_sponsored(registration).await {
             Ok(RegistrationCommit::Created(committed)) => {
                 self.bus().publish(committed.position);
-                tracing::info!(user.id = %user_id, sponsor.id = %caller.user_id, groups = response.groups.len(), "account registered");
+                tracing::info!(account.id = %user_id, groups = response.groups.len(), "account registered");
                 Ok((response, false))
             }
             Ok(RegistrationCommit::Replayed(stored)) => {
@@ -242,6 +242,9 @@ impl Services {
             let room_id = match self.resolve_room(group).await {
                 Ok(room_id) => room_id,
                 Err(e) if e.code == ErrorCode::NotFound => return Err(Error::not_found(Message::GroupNotFound { group: group.clone() })),
+                Err(e) if e.code == ErrorCode::InvalidParam => {
+                    return Err(Error::invalid_param("groups", format!("\"{group}\" is neither a room id (!...) nor an alias (#...)")))
+                }
                 Err(e) => return Err(e),
             };
             if !resolved.iter().any(|(_, r)| *r == room_id) {

@@ -52,8 +52,10 @@ impl Services {
     pub async fn sponsored(&self, caller: &Caller, from: Option<&str>, limit: Option<u32>) -> Result<SponsoredPage, Error> {
         let cursor = from.map(decode_cursor).transpose()?;
         let limit = limit.unwrap_or(100).clamp(1, MAX_PAGE);
-        let accounts = self.store().sponsored_accounts(&caller.user_id, cursor.as_ref(), limit).await.map_err(db)?;
-        let next_batch = (accounts.len() == limit as usize)
+        let mut accounts = self.store().sponsored_accounts(&caller.user_id, cursor.as_ref(), limit + 1).await.map_err(db)?;
+        let more = accounts.len() > limit as usize;
+        accounts.truncate(limit as usize);
+        let next_batch = more
             .then(|| accounts.last().map(|a| encode_cursor(&SponsoredCursor { created_at: a.link.created_at, user_id: a.user.user_id.clone() })))
             .flatten();
         let accounts = accounts

@@ -17,7 +17,17 @@ impl From<StoreErrorWrapper> for Error {
                     zh: format!("“{field}”的值已被使用，请换一个。"),
                 },
             ),
-            StoreError::QuotaExceeded(exceeded) => Error::quota(exceeded),
+            StoreError::QuotaExceeded(exceeded) => {
+                let error = Error::quota(exceeded);
+                match exceeded.resets_at {
+                    Some(resets_at) => {
+                        let mut extra = error.extra.clone().unwrap_or_default();
+                        extra["retry_after_ms"] = serde_json::json!((resets_at - crate::now_ms()).max(0));
+                        error.with_extra(extra)
+                    }
+                    None => error,
+                }
+            }
             StoreError::Unavailable(cause) => {
                 tracing::error!(error = format!("{cause:#}"), "storage unavailable");
                 Error::new(ErrorCode::Unavailable, Message::Other {

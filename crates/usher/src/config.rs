@@ -102,6 +102,9 @@ impl Default for SyncConfig {
     }
 }
 
+/// Top-level keys of [`Config`], as `USHER_` variables name them.
+const TOP_LEVEL_KEYS: &[&str] = &["data_dir", "listen", "server_name", "log", "log_format", "registration", "sponsorship", "sync"];
+
 /// Settings given on the command line; only those present override.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct CliOverrides {
@@ -123,7 +126,12 @@ impl Config {
             }
             figment = figment.merge(Toml::file_exact(file));
         }
-        figment = figment.merge(Env::prefixed("USHER_").split("__")).merge(Serialized::defaults(overrides));
+        // Only variables naming a configuration key are read, so other
+        // USHER_ variables (of scripts and test harnesses) are left alone.
+        let env = Env::prefixed("USHER_")
+            .filter(|key| TOP_LEVEL_KEYS.contains(&key.as_str().split("__").next().unwrap_or_default()))
+            .split("__");
+        figment = figment.merge(env).merge(Serialized::defaults(overrides));
         let config: Config = figment.extract().map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
         config.validate()?;
         Ok(config)
@@ -149,6 +157,8 @@ impl Config {
                 password.max_length
             );
         }
+        tracing_subscriber::EnvFilter::try_new(&self.log)
+            .map_err(|e| anyhow::anyhow!("log \"{}\" is not a valid log filter ({e}); use for example \"info\" or \"info,usher_http=debug\"", self.log))?;
         if self.sync.max_timeout_ms > 600_000 {
             anyhow::bail!("sync.max_timeout_ms ({}) must be at most 600000 (10 minutes)", self.sync.max_timeout_ms);
         }
@@ -212,6 +222,13 @@ mod tests {
         let config = Config::load(Some(&file), &overrides).expect("loads");
         assert_eq!(config.server_name, "from-file.example");
         assert_eq!(config.listen.port(), 9100);
+    }
+
+    #[test]
+    fn invalid_log_filter_named() {
+        let config = Config { log: "info,=[bad".into(), ..Config::default() };
+        let message = config.validate().err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(message.contains("info,=[bad"), "{message}");
     }
 
     #[test]

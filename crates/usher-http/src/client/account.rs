@@ -6,8 +6,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use usher_core::{Error, Message};
-use usher_service::PasswordChange;
+use usher_core::Error;
+use usher_service::{OpenRegistration, OpenRegistrationRequest, PasswordChange};
 
 use crate::error::{error_body, ApiResult};
 use crate::extract::{Auth, MatrixJson, RequestLang};
@@ -52,11 +52,14 @@ pub async fn change_password(
     }
 }
 
-/// `POST /_matrix/client/v3/register`: open registration is off; accounts
-/// are made by sponsors.
-pub async fn register(State(state): State<AppState>) -> ApiResult<Json<Value>> {
-    let _ = state.services.settings().open_registration;
-    Err(Error::forbidden(Message::RegistrationClosed).into())
+/// `POST /_matrix/client/v3/register`: 403 unless the operator turned open
+/// registration on; accounts are normally made by sponsors.
+pub async fn register(State(state): State<AppState>, MatrixJson(body): MatrixJson<OpenRegistrationRequest>) -> ApiResult<Response> {
+    match state.services.register_open(body).await? {
+        OpenRegistration::AuthRequired(flow) => Ok((StatusCode::UNAUTHORIZED, Json(flow)).into_response()),
+        OpenRegistration::Created { login: Some(login), .. } => Ok(Json(serde_json::to_value(login).unwrap_or_default()).into_response()),
+        OpenRegistration::Created { user_id, login: None } => Ok(Json(json!({ "user_id": user_id })).into_response()),
+    }
 }
 
 /// `GET /_matrix/client/v3/devices`

@@ -1,12 +1,12 @@
 //! Sending and reading room events.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::Json;
 use serde_json::{json, Value};
 use usher_service::MessagesQuery;
 
 use crate::error::ApiResult;
-use crate::extract::{Auth, MatrixJson};
+use crate::extract::{Auth, MatrixJson, MatrixQuery};
 use crate::AppState;
 
 /// `PUT /_matrix/client/v3/rooms/{roomId}/send/{eventType}/{txnId}`
@@ -58,7 +58,7 @@ pub async fn all_state(State(state): State<AppState>, Auth(caller): Auth, Path(r
 }
 
 /// `GET /_matrix/client/v3/rooms/{roomId}/messages`
-pub async fn messages(State(state): State<AppState>, Auth(caller): Auth, Path(room_id): Path<String>, Query(query): Query<MessagesQuery>) -> ApiResult<Json<Value>> {
+pub async fn messages(State(state): State<AppState>, Auth(caller): Auth, Path(room_id): Path<String>, MatrixQuery(query): MatrixQuery<MessagesQuery>) -> ApiResult<Json<Value>> {
     Ok(Json(state.services.messages(&caller, &room_id, query).await?))
 }
 

@@ -1,10 +1,10 @@
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::error::ApiResult;
-use crate::extract::Auth;
+use crate::extract::{Auth, MatrixQuery};
 use crate::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -14,7 +14,7 @@ pub struct PageQuery {
 }
 
 /// `GET /_usher/v1/sponsored`: accounts the caller registered, oldest first.
-pub async fn sponsored(State(state): State<AppState>, Auth(caller): Auth, Query(query): Query<PageQuery>) -> ApiResult<Json<Value>> {
+pub async fn sponsored(State(state): State<AppState>, Auth(caller): Auth, MatrixQuery(query): MatrixQuery<PageQuery>) -> ApiResult<Json<Value>> {
     let page = state.services.sponsored(&caller, query.from.as_deref(), query.limit).await?;
     let mut body = json!({ "accounts": page.accounts });
     if let Some(next) = page.next_batch {

@@ -89,11 +89,10 @@ pub(crate) fn build_room(plan: RoomPlan<'_>) -> Result<(String, WriteBatch), Err
     }
     if let Some(version) = &request.room_version {
         if version != ROOM_VERSION {
-            return Err(Error::new(usher_core::ErrorCode::InvalidParam, Message::Other {
+            return Err(Error::new(usher_core::ErrorCode::UnsupportedRoomVersion, Message::Other {
                 en: format!("Room version \"{version}\" is not supported; this server creates version {ROOM_VERSION} rooms."),
                 zh: format!("不支持房间版本“{version}”；本服务器创建的是 {ROOM_VERSION} 版房间。"),
-            })
-            .with_extra(json!({ "errcode_detail": "M_UNSUPPORTED_ROOM_VERSION" })));
+            }));
         }
     }
 
