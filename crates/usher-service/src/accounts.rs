@@ -101,6 +101,9 @@ impl Services {
     /// Resolves an access token to its caller.
     pub async fn authenticate(&self, token: &str) -> Result<Caller, Error> {
         let token_hash = sha256_hex(token.as_bytes());
+        if let Some(caller) = self.inner.sessions.get(&token_hash) {
+            return Ok(caller);
+        }
         let found = self.store().session(&token_hash).await.map_err(db)?;
         let Some(found) = found else {
             return Err(Error::new(ErrorCode::UnknownToken, Message::UnknownToken).with_extra(json!({ "soft_logout": false })));
@@ -108,13 +111,15 @@ impl Services {
         if found.user.state == AccountState::Deactivated {
             return Err(Error::new(ErrorCode::UnknownToken, Message::UnknownToken).with_extra(json!({ "soft_logout": false })));
         }
-        Ok(Caller {
+        let caller = Caller {
             user_id: found.user.user_id,
             device_id: found.session.device_id,
             token_hash,
             is_admin: found.user.is_admin,
             state: found.user.state,
-        })
+        };
+        self.inner.sessions.insert(&caller);
+        Ok(caller)
     }
 
     /// Finds an account by what a person typed: a name in any width or
@@ -246,11 +251,13 @@ impl Services {
 
     pub async fn logout(&self, caller: &Caller) -> Result<(), Error> {
         self.store().delete_session(&caller.token_hash).await.map_err(db)?;
+        self.inner.sessions.remove(&caller.token_hash);
         Ok(())
     }
 
     pub async fn logout_all(&self, caller: &Caller) -> Result<(), Error> {
         let ended = self.store().delete_sessions_of_user(&caller.user_id).await.map_err(db)?;
+        self.inner.sessions.remove_user(&caller.user_id, None);
         tracing::info!(user.id = %caller.user_id, sessions = ended, "all sessions ended");
         Ok(())
     }
@@ -291,6 +298,9 @@ impl Services {
         let hash = hash_password(new_password).await?;
         let end_sessions = logout_devices.then(|| EndSessions { keep_token_hash: Some(caller.token_hash.clone()) });
         self.store().set_password_hash(&caller.user_id, &hash, end_sessions).await.map_err(db)?;
+        if logout_devices {
+            self.inner.sessions.remove_user(&caller.user_id, Some(&caller.token_hash));
+        }
         tracing::info!(user.id = %caller.user_id, other_sessions_ended = logout_devices, "password changed");
         Ok(PasswordChange::Changed)
     }

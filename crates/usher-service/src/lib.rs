@@ -15,6 +15,7 @@ mod ids;
 mod open_registration;
 mod registration;
 mod rooms;
+mod session_cache;
 mod settings;
 mod sponsors;
 mod store_error;
@@ -49,6 +50,7 @@ struct Inner {
     settings: Settings,
     secret: ServerSecret,
     password_sessions: accounts::InteractiveAuthSessions,
+    sessions: session_cache::SessionCache,
 }
 
 impl Services {
@@ -60,6 +62,7 @@ impl Services {
                 settings,
                 secret,
                 password_sessions: accounts::InteractiveAuthSessions::default(),
+                sessions: session_cache::SessionCache::default(),
             }),
         }
     }

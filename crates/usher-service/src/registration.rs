@@ -264,8 +264,8 @@ impl Services {
         };
         let mut standings = Vec::with_capacity(groups.len());
         for (name, room_id) in groups {
-            let view = self.room_view(room_id).await?;
-            let joined = self.membership(room_id, &caller.user_id).await?.as_deref() == Some("join");
+            let view = self.room_view(room_id, &caller.user_id).await?;
+            let joined = view.membership.as_deref() == Some("join");
             standings.push(GroupStanding {
                 name: name.clone(),
                 sponsor_joined: joined,

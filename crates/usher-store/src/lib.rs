@@ -115,6 +115,11 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
 
     async fn resolve_alias(&self, alias: &str) -> StoreResult<Option<String>>;
 
+    /// What an authorization check on a room needs, in one read: the room,
+    /// its current power levels content and the user's membership.
+    /// `None` when the room does not exist.
+    async fn room_access(&self, room_id: &str, user_id: &str) -> StoreResult<Option<RoomAccess>>;
+
     async fn event(&self, event_id: &str) -> StoreResult<Option<StoredEvent>>;
 
     async fn event_by_txn(&self, sender: &str, device_id: &str, txn_id: &str) -> StoreResult<Option<StoredEvent>>;

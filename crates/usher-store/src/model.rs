@@ -206,6 +206,16 @@ pub struct RoomRecord {
     pub created_at: i64,
 }
 
+/// A room with the state an authorization check reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoomAccess {
+    pub room: RoomRecord,
+    /// Content of the current `m.room.power_levels`, if any.
+    pub power_levels: Option<Value>,
+    /// The user's current membership, if they have one.
+    pub membership: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewAlias {
     pub alias: String,

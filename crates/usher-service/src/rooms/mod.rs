@@ -20,6 +20,18 @@ use crate::{ids, Services};
 /// A room with what authorization checks need.
 pub(crate) struct RoomView {
     pub levels: RoomPowerLevels,
+    /// The requesting user's membership.
+    pub membership: Option<String>,
+}
+
+impl RoomView {
+    /// Fails unless the user the view was read for is joined.
+    pub fn require_joined(&self, room_id: &str) -> Result<(), Error> {
+        match self.membership.as_deref() {
+            Some("join") => Ok(()),
+            _ => Err(Error::forbidden(Message::NotInRoom { room: room_id.to_owned() })),
+        }
+    }
 }
 
 impl Services {
@@ -42,21 +54,16 @@ impl Services {
         Ok(room_id)
     }
 
-    pub(crate) async fn room_view(&self, room_id: &str) -> Result<RoomView, Error> {
-        let record = self
+    /// Reads a room's power levels and `user_id`'s membership in one query.
+    pub(crate) async fn room_view(&self, room_id: &str, user_id: &str) -> Result<RoomView, Error> {
+        let access = self
             .store()
-            .room(room_id)
+            .room_access(room_id, user_id)
             .await
             .map_err(db)?
             .ok_or_else(|| Error::not_found(Message::RoomNotFound { room: room_id.to_owned() }))?;
-        let content = self
-            .store()
-            .state_event(room_id, "m.room.power_levels", "")
-            .await
-            .map_err(db)?
-            .map(|e| e.content);
-        let levels = power_levels(content.as_ref(), &record.creator);
-        Ok(RoomView { levels })
+        let levels = power_levels(access.power_levels.as_ref(), &access.room.creator);
+        Ok(RoomView { levels, membership: access.membership })
     }
 
     /// A user's current membership in a room (`join`, `invite`, ...).

@@ -348,3 +348,25 @@ pub async fn event_unknown_room(store: Arc<dyn Store>) {
     assert!(matches!(result, Err(StoreError::NotFound)), "expected NotFound, got {result:?}");
     assert_eq!(store.current_position().await.expect("read position"), 0);
 }
+
+pub async fn room_access_reads_levels_and_membership(store: Arc<dyn Store>) {
+    assert_eq!(store.room_access(&room_id("club"), &user_id("alice01")).await.expect("read"), None);
+    create_room(&*store, "club", "alice01").await;
+
+    let before = store.room_access(&room_id("club"), &user_id("alice01")).await.expect("read").expect("room exists");
+    assert_eq!(before.room.creator, user_id("alice01"));
+    assert_eq!(before.membership.as_deref(), Some("join"));
+    assert_eq!(before.power_levels, None);
+
+    let levels = json!({ "users": { user_id("alice01"): 100 }, "invite": 50 });
+    let batch = WriteBatch {
+        events: vec![state_event("$levels", "club", "alice01", "m.room.power_levels", "", levels.clone())],
+        ..WriteBatch::default()
+    };
+    commit(&*store, batch).await;
+    let after = store.room_access(&room_id("club"), &user_id("alice01")).await.expect("read").expect("room exists");
+    assert_eq!(after.power_levels, Some(levels));
+
+    let stranger = store.room_access(&room_id("club"), &user_id("bob0001")).await.expect("read").expect("room exists");
+    assert_eq!(stranger.membership, None);
+}

@@ -109,6 +109,7 @@ macro_rules! contract_tests {
                 event_by_txn_lookup,
                 memberships_follow_member_events,
                 event_unknown_room,
+                room_access_reads_levels_and_membership,
             }
             account_data {
                 global_and_room_data,

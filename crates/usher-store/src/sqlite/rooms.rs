@@ -4,7 +4,7 @@ use sqlx::SqlitePool;
 
 use super::error::DbResultExt as _;
 use super::rows::MembershipRow;
-use crate::{MembershipRecord, RoomRecord, StoreResult};
+use crate::{MembershipRecord, RoomAccess, RoomRecord, StoreError, StoreResult};
 
 #[derive(sqlx::FromRow)]
 struct RoomRow {
@@ -26,6 +26,44 @@ pub(super) async fn room(reader: &SqlitePool, room_id: &str) -> StoreResult<Opti
         creator: row.creator,
         room_version: row.room_version,
         created_at: row.created_at,
+    }))
+}
+
+#[derive(sqlx::FromRow)]
+struct RoomAccessRow {
+    room_id: String,
+    creator: String,
+    room_version: String,
+    created_at: i64,
+    power_levels: Option<String>,
+    membership: Option<String>,
+}
+
+pub(super) async fn room_access(reader: &SqlitePool, room_id: &str, user_id: &str) -> StoreResult<Option<RoomAccess>> {
+    let row: Option<RoomAccessRow> = sqlx::query_as(
+        "SELECT r.room_id, r.creator, r.room_version, r.created_at,
+            (SELECT e.content FROM current_state c JOIN events e ON e.stream = c.stream
+              WHERE c.room_id = r.room_id AND c.event_type = 'm.room.power_levels' AND c.state_key = '') AS power_levels,
+            (SELECT m.membership FROM memberships m WHERE m.room_id = r.room_id AND m.user_id = ?2) AS membership
+         FROM rooms r WHERE r.room_id = ?1",
+    )
+    .bind(room_id)
+    .bind(user_id)
+    .fetch_optional(reader)
+    .await
+    .db_context("read room access")?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let power_levels = row
+        .power_levels
+        .map(|text| serde_json::from_str(&text))
+        .transpose()
+        .map_err(|e| StoreError::Other(anyhow::Error::new(e).context("decode power levels content")))?;
+    Ok(Some(RoomAccess {
+        room: RoomRecord { room_id: row.room_id, creator: row.creator, room_version: row.room_version, created_at: row.created_at },
+        power_levels,
+        membership: row.membership,
     }))
 }
 

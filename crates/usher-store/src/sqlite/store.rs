@@ -112,6 +112,10 @@ impl Store for SqliteStore {
         rooms::resolve_alias(&self.reader, alias).await
     }
 
+    async fn room_access(&self, room_id: &str, user_id: &str) -> StoreResult<Option<RoomAccess>> {
+        rooms::room_access(&self.reader, room_id, user_id).await
+    }
+
     async fn event(&self, event_id: &str) -> StoreResult<Option<StoredEvent>> {
         events::event(&self.reader, event_id).await
     }
