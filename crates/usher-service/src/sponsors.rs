@@ -137,7 +137,7 @@ impl Services {
             created_at: now,
         };
         self.store().put_sponsor_grant(grant, audit).await.map_err(db)?;
-        tracing::info!(user.id = %user_id, admin.id = %caller.user_id, "sponsorship granted");
+        tracing::info!(account.id = %user_id, "sponsorship granted");
         self.grant_view(&user_id).await
     }
 
@@ -185,7 +185,7 @@ impl Services {
                 zh: format!("{user_id} 没有引荐授权。"),
             }));
         }
-        tracing::info!(user.id = %user_id, admin.id = %caller.user_id, "sponsorship revoked");
+        tracing::info!(account.id = %user_id, "sponsorship revoked");
         Ok(())
     }
 }

@@ -129,7 +129,10 @@ impl Config {
         // Only variables naming a configuration key are read, so other
         // USHER_ variables (of scripts and test harnesses) are left alone.
         let env = Env::prefixed("USHER_")
-            .filter(|key| TOP_LEVEL_KEYS.contains(&key.as_str().split("__").next().unwrap_or_default()))
+            .filter(|key| {
+                let first = key.as_str().split("__").next().unwrap_or_default().to_ascii_lowercase();
+                TOP_LEVEL_KEYS.contains(&first.as_str())
+            })
             .split("__");
         figment = figment.merge(env).merge(Serialized::defaults(overrides));
         let config: Config = figment.extract().map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
@@ -222,6 +225,20 @@ mod tests {
         let config = Config::load(Some(&file), &overrides).expect("loads");
         assert_eq!(config.server_name, "from-file.example");
         assert_eq!(config.listen.port(), 9100);
+    }
+
+    #[test]
+    fn environment_overrides_file_and_skips_other_variables() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("usher.toml", "server_name = \"from-file.example\"\n")?;
+            jail.set_env("USHER_SERVER_NAME", "from-env.example");
+            jail.set_env("USHER_SYNC__MAX_TIMEOUT_MS", "1234");
+            jail.set_env("USHER_BIN", "/not/a/setting");
+            let config = Config::load(Some(Path::new("usher.toml")), &CliOverrides::default()).map_err(|e| e.to_string())?;
+            assert_eq!(config.server_name, "from-env.example");
+            assert_eq!(config.sync.max_timeout_ms, 1234);
+            Ok(())
+        });
     }
 
     #[test]
