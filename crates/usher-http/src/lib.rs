@@ -9,6 +9,7 @@ mod client;
 pub mod error;
 mod extract;
 mod middleware;
+mod rate_limit;
 mod routes;
 mod usher;
 

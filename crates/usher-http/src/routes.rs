@@ -2,26 +2,33 @@
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderName, Method};
-use axum::routing::{get, post, put};
+use axum::routing::{get, post, put, MethodRouter};
 use axum::Router;
 use tower_http::cors::{Any, CorsLayer};
 
 use crate::client::{account, account_data, discovery, ephemeral, events, filter, login, members, profile, rooms, sync};
 use crate::middleware::{localize, log_requests, method_not_allowed, unrecognized};
+use crate::rate_limit::{limit_credentials, CredentialLimiter};
 use crate::usher::{activate, admin_sponsors, registrations, rules, sponsored};
 use crate::AppState;
 
 /// Largest request body, in bytes.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// Wraps a method router in the per-address credential limit.
+fn limited(routes: MethodRouter<AppState>, limiter: &CredentialLimiter) -> MethodRouter<AppState> {
+    let limiter = limiter.clone();
+    routes.route_layer(axum::middleware::from_fn(move |request, next| limit_credentials(limiter.clone(), request, next)))
+}
+
 /// Matrix client-server endpoints, relative to `/_matrix/client/v3`.
-fn matrix_client() -> Router<AppState> {
+fn matrix_client(limiter: &CredentialLimiter) -> Router<AppState> {
     Router::new()
         // session
-        .route("/login", get(login::login_flows).post(login::login))
+        .route("/login", get(login::login_flows).merge(limited(post(login::login), limiter)))
         .route("/logout", post(login::logout))
         .route("/logout/all", post(login::logout_all))
-        .route("/register", post(account::register))
+        .route("/register", limited(post(account::register), limiter))
         .route("/account/whoami", get(account::whoami))
         .route("/account/password", post(account::change_password))
         .route("/devices", get(account::devices))
@@ -73,11 +80,11 @@ fn matrix_client() -> Router<AppState> {
 }
 
 /// Usher endpoints, relative to `/_usher/v1`.
-fn usher_api() -> Router<AppState> {
+fn usher_api(limiter: &CredentialLimiter) -> Router<AppState> {
     Router::new()
         .route("/registrations", post(registrations::register))
         .route("/registration/rules", get(rules::rules))
-        .route("/activate", post(activate::activate))
+        .route("/activate", limited(post(activate::activate), limiter))
         .route("/sponsored", get(sponsored::sponsored))
         .route("/users/{user_id}/sponsor", get(sponsored::sponsor_of))
         .route("/admin/sponsors/{user_id}", put(admin_sponsors::put).get(admin_sponsors::get).delete(admin_sponsors::delete))
@@ -102,14 +109,15 @@ fn cors() -> CorsLayer {
 
 /// The whole HTTP API.
 pub fn router(state: AppState) -> Router {
-    let client = matrix_client().method_not_allowed_fallback(method_not_allowed);
+    let limiter = CredentialLimiter::new(state.services.settings().credential_rate);
+    let client = matrix_client(&limiter).method_not_allowed_fallback(method_not_allowed);
     Router::new()
         .route("/_matrix/client/versions", get(discovery::versions))
         .route("/.well-known/matrix/client", get(discovery::well_known))
         .route("/health", get(discovery::health))
         .nest("/_matrix/client/v3", client.clone())
         .nest("/_matrix/client/r0", client)
-        .nest("/_usher/v1", usher_api().method_not_allowed_fallback(method_not_allowed))
+        .nest("/_usher/v1", usher_api(&limiter).method_not_allowed_fallback(method_not_allowed))
         .fallback(unrecognized)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

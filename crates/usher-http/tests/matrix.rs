@@ -392,3 +392,27 @@ async fn errors_localized() {
     let english = server.send(Method::GET, "/_matrix/client/v3/account/whoami", None, None, &[("accept-language", "en-US")]).await;
     assert!(english.body["error"].as_str().unwrap().contains("access token"));
 }
+
+#[tokio::test]
+async fn credential_requests_limited_per_address() {
+    use axum::extract::connect_info::MockConnectInfo;
+    use tower::ServiceExt;
+
+    let server = TestServer::with_settings(|s| s.credential_rate = usher_service::RateLimit { per_second: 1, burst: 2 }).await;
+    let router = server.router.clone().layer(MockConnectInfo(std::net::SocketAddr::from(([192, 0, 2, 7], 5000))));
+    let login = || {
+        axum::http::Request::builder()
+            .method(Method::POST)
+            .uri("/_matrix/client/v3/login")
+            .body(axum::body::Body::from(json!({"type": "m.login.password", "user": ADMIN, "password": PASSWORD}).to_string()))
+            .unwrap()
+    };
+    for _ in 0..2 {
+        assert_eq!(router.clone().oneshot(login()).await.unwrap().status(), StatusCode::OK);
+    }
+    let limited = router.clone().oneshot(login()).await.unwrap();
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(limited.headers().get("retry-after").is_some());
+    let whoami = axum::http::Request::builder().uri("/_matrix/client/versions").body(axum::body::Body::empty()).unwrap();
+    assert_eq!(router.oneshot(whoami).await.unwrap().status(), StatusCode::OK, "other endpoints are not limited");
+}

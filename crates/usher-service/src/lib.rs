@@ -32,7 +32,7 @@ pub use open_registration::{OpenRegistration, OpenRegistrationRequest};
 pub use credentials::ServerSecret;
 pub use registration::{RegistrationRequest, RegistrationResponse};
 pub use rooms::{CreateRoomRequest, MessagesQuery};
-pub use settings::{Settings, SponsorshipSettings};
+pub use settings::{RateLimit, Settings, SponsorshipSettings};
 pub use sponsors::{GrantRequest, SponsoredPage};
 pub use sync::SyncQuery;
 pub use usher_core::{Error, ErrorCode, Lang, Message};

@@ -12,6 +12,15 @@ pub struct Settings {
     pub open_registration: bool,
     /// Upper bound of a `/sync` long-poll, in milliseconds.
     pub max_sync_timeout_ms: u64,
+    /// Per-client-address limit on requests that present credentials.
+    pub credential_rate: RateLimit,
+}
+
+/// A token bucket: `per_second` requests refill continuously up to `burst`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    pub per_second: u32,
+    pub burst: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -34,6 +43,7 @@ impl Settings {
             },
             open_registration: false,
             max_sync_timeout_ms: 60_000,
+            credential_rate: RateLimit { per_second: 10, burst: 100 },
         }
     }
 }

@@ -35,6 +35,7 @@ pub struct Config {
     pub registration: RegistrationConfig,
     pub sponsorship: SponsorshipConfig,
     pub sync: SyncConfig,
+    pub rate_limits: RateLimitConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,6 +76,23 @@ pub struct SyncConfig {
     pub max_timeout_ms: u64,
 }
 
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitConfig {
+    /// Requests per second each client address may make to login,
+    /// activation and open registration, refilled continuously. Default 10.
+    pub credential_per_second: u32,
+    /// Requests a client address may make at once before the rate applies.
+    /// Default 100.
+    pub credential_burst: u32,
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        RateLimitConfig { credential_per_second: 10, credential_burst: 100 }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -86,6 +104,7 @@ impl Default for Config {
             registration: RegistrationConfig::default(),
             sponsorship: SponsorshipConfig::default(),
             sync: SyncConfig::default(),
+            rate_limits: RateLimitConfig::default(),
         }
     }
 }
@@ -103,7 +122,8 @@ impl Default for SyncConfig {
 }
 
 /// Top-level keys of [`Config`], as `USHER_` variables name them.
-const TOP_LEVEL_KEYS: &[&str] = &["data_dir", "listen", "server_name", "log", "log_format", "registration", "sponsorship", "sync"];
+const TOP_LEVEL_KEYS: &[&str] =
+    &["data_dir", "listen", "server_name", "log", "log_format", "registration", "sponsorship", "sync", "rate_limits"];
 
 /// Settings given on the command line; only those present override.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -162,6 +182,9 @@ impl Config {
         }
         tracing_subscriber::EnvFilter::try_new(&self.log)
             .map_err(|e| anyhow::anyhow!("log \"{}\" is not a valid log filter ({e}); use for example \"info\" or \"info,usher_http=debug\"", self.log))?;
+        if self.rate_limits.credential_per_second == 0 || self.rate_limits.credential_burst == 0 {
+            anyhow::bail!("rate_limits: credential_per_second and credential_burst must be at least 1");
+        }
         if self.sync.max_timeout_ms > 600_000 {
             anyhow::bail!("sync.max_timeout_ms ({}) must be at most 600000 (10 minutes)", self.sync.max_timeout_ms);
         }
@@ -187,6 +210,10 @@ impl Config {
             },
             open_registration: self.registration.open,
             max_sync_timeout_ms: self.sync.max_timeout_ms,
+            credential_rate: usher_service::RateLimit {
+                per_second: self.rate_limits.credential_per_second,
+                burst: self.rate_limits.credential_burst,
+            },
         }
     }
 }
