@@ -20,6 +20,10 @@ pub trait Bus: Send + Sync + Debug + 'static {
     /// Starts listening. Subscribe **before** reading state: a position
     /// published between the read and the wait then still wakes the waiter.
     fn subscribe(&self) -> Subscription;
+
+    /// The highest position published so far. Every position up to it is
+    /// committed, because writers publish only after their commit.
+    fn position(&self) -> i64;
 }
 
 /// A listener for stream positions.
@@ -70,6 +74,10 @@ impl Bus for LocalBus {
     fn subscribe(&self) -> Subscription {
         Subscription { receiver: self.sender.subscribe() }
     }
+
+    fn position(&self) -> i64 {
+        *self.sender.borrow()
+    }
 }
 
 #[cfg(test)]
@@ -103,6 +111,14 @@ mod tests {
         let mut subscription = bus.subscribe();
         let position = subscription.wait_beyond(3, Duration::from_millis(10)).await;
         assert_eq!(position, 3);
+    }
+
+    #[test]
+    fn position_reports_latest() {
+        let bus = LocalBus::new(3);
+        bus.publish(9);
+        bus.publish(7);
+        assert_eq!(bus.position(), 9);
     }
 
     #[tokio::test]

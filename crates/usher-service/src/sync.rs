@@ -68,7 +68,10 @@ impl Services {
         // wait still wakes this request instead of leaving it to time out.
         let mut subscription = self.bus().subscribe();
         loop {
-            let upto = self.store().current_position().await.map_err(db)?;
+            // The bus position, not the store's: with one writer, every
+            // position up to the last published one is committed, and this
+            // saves a read per wake-up.
+            let upto = self.bus().position();
             let since = since.map(|s| s.min(upto));
             let (body, has_updates) = self.build_sync(caller, since, upto, &filter, full_state).await?;
             let now = Instant::now();
