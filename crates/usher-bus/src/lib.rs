@@ -1,7 +1,7 @@
 //! Event notification between the write path and waiting `/sync` requests.
 //!
 //! A writer publishes the new stream position after its commit; each waiting
-//! request holds a [`Subscription`] and wakes when the position passes what it
+//! request keeps a [`Subscription`] and wakes when the position passes what it
 //! has seen. The in-process [`LocalBus`] is the default. A multi-node bus
 //! (NATS) implements the same trait by feeding positions it receives into a
 //! local channel.
@@ -21,8 +21,8 @@ pub trait Bus: Send + Sync + Debug + 'static {
     /// published between the read and the wait then still wakes the waiter.
     fn subscribe(&self) -> Subscription;
 
-    /// The highest position published so far. Every position up to it is
-    /// committed, because writers publish only after their commit.
+    /// Returns the highest position published so far. Every position up to
+    /// it is committed, because writers publish only after their commit.
     fn position(&self) -> i64;
 }
 

@@ -40,7 +40,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    /// The `errcode` string sent to clients.
+    /// Returns the `errcode` string sent to clients.
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorCode::Forbidden => "M_FORBIDDEN",
@@ -294,7 +294,7 @@ impl Error {
         Error::new(ErrorCode::MissingParam, Message::MissingParam { name: name.into() })
     }
 
-    /// A registration that broke rules. The errcode follows the first
+    /// Builds the error of a registration that broke rules. The errcode follows the first
     /// violation's kind, in the order taken name, invalid name, weak password.
     pub fn registration(violations: Vec<Violation>) -> Self {
         use crate::rules::{Field, RuleId};
@@ -308,7 +308,7 @@ impl Error {
         Error { code, message: Message::RegistrationInvalid, violations, extra: None }
     }
 
-    /// A new password (activation, password change) that broke rules.
+    /// Builds the error of a new password (activation, password change) that broke rules.
     pub fn password(violations: Vec<Violation>) -> Self {
         Error { code: ErrorCode::WeakPassword, message: Message::PasswordInvalid, violations, extra: None }
     }

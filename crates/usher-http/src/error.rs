@@ -22,7 +22,7 @@ impl From<Error> for ApiError {
     }
 }
 
-/// The HTTP status of each error code.
+/// Maps each error code to its HTTP status.
 pub fn status_of(code: ErrorCode) -> StatusCode {
     match code {
         ErrorCode::Forbidden | ErrorCode::UserDeactivated => StatusCode::FORBIDDEN,
@@ -45,7 +45,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
     }
 }
 
-/// The JSON body of an error in a language.
+/// Renders the JSON body of an error in a language.
 pub fn error_body(error: &Error, lang: Lang) -> Value {
     let mut body = Map::new();
     body.insert("errcode".into(), json!(error.code.as_str()));

@@ -11,7 +11,7 @@ use usher_service::Caller;
 use crate::error::ApiError;
 use crate::AppState;
 
-/// The access token from `Authorization: Bearer` or the `access_token` query.
+/// Reads the access token from `Authorization: Bearer` or the `access_token` query.
 pub fn access_token(parts: &Parts) -> Option<String> {
     if let Some(header) = parts.headers.get(axum::http::header::AUTHORIZATION) {
         if let Some(token) = header.to_str().ok().and_then(|h| h.strip_prefix("Bearer ")) {

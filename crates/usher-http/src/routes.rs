@@ -88,6 +88,7 @@ fn usher_api(limiter: &CredentialLimiter) -> Router<AppState> {
         .route("/sponsored", get(sponsored::sponsored))
         .route("/users/{user_id}/sponsor", get(sponsored::sponsor_of))
         .route("/admin/sponsors/{user_id}", put(admin_sponsors::put).get(admin_sponsors::get).delete(admin_sponsors::delete))
+        .route("/openapi.json", get(crate::usher::openapi::document))
 }
 
 /// CORS for browsers on any origin, as Matrix requires: clients send the
@@ -107,7 +108,7 @@ fn cors() -> CorsLayer {
         .expose_headers([header::RETRY_AFTER, HeaderName::from_static("idempotent-replayed")])
 }
 
-/// The whole HTTP API.
+/// Builds the whole HTTP API.
 pub fn router(state: AppState) -> Router {
     let limiter = CredentialLimiter::new(state.services.settings().credential_rate);
     let client = matrix_client(&limiter).method_not_allowed_fallback(method_not_allowed);

@@ -1,5 +1,5 @@
 //! Arbitrary request bodies and query strings against the JSON endpoints:
-//! every answer must be a client error or success in the Matrix error
+//! every response must be a client error or success in the Matrix error
 //! shape, never a server error.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]

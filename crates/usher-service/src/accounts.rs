@@ -63,7 +63,7 @@ impl InteractiveAuthSessions {
         }
     }
 
-    /// How long the account stays locked after too many failed logins.
+    /// Returns how long the account stays locked after too many failed logins.
     fn locked_out(&self, localpart: &str) -> Option<Duration> {
         let failures = self.failed_logins.lock().unwrap_or_else(|e| e.into_inner());
         failures
@@ -266,7 +266,7 @@ impl Services {
     ///
     /// Without `auth`, returns the 401 body that starts the flow. With an
     /// `m.login.password` stage for the caller's own account, checks the old
-    /// password and the rules, then sets the new one; other sessions end
+    /// password and the rules, then sets the new one. Other sessions end
     /// unless `logout_devices` is false.
     pub async fn change_password(&self, caller: &Caller, new_password: String, logout_devices: bool, auth: Option<&Value>) -> Result<PasswordChange, Error> {
         let Some(auth) = auth else {
@@ -354,7 +354,7 @@ impl Services {
         Ok((user, generated.then_some(password)))
     }
 
-    /// The display name of a user, if the user exists.
+    /// Returns the display name of a user; 404 when the user does not exist.
     pub async fn display_name(&self, user_id: &str) -> Result<Option<String>, Error> {
         let user = self.store().user(user_id).await.map_err(db)?;
         match user {

@@ -35,8 +35,8 @@ fn params() -> Params {
         .expect("constant argon2 parameters are valid")
 }
 
-/// Bounds concurrent hashes to the number of cores: more only queue for
-/// the CPU while each holds its 19 MiB.
+/// Bounds concurrent hashes to the number of cores, because more would only
+/// queue for the CPU while each keeps its 19 MiB.
 fn hash_permits() -> &'static Semaphore {
     static PERMITS: OnceLock<Semaphore> = OnceLock::new();
     PERMITS.get_or_init(|| Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())))
@@ -138,7 +138,7 @@ pub async fn verify_password(password: String, hash: Option<String>) -> Result<b
     .await
 }
 
-/// A new random token: 256 bits, URL-safe base64.
+/// Generates a random token: 256 bits, URL-safe base64.
 pub fn random_token() -> String {
     let mut bytes = [0u8; 32];
     OsRng.fill_bytes(&mut bytes);
@@ -178,7 +178,7 @@ impl ServerSecret {
         &self.0
     }
 
-    /// A CSPRNG seeded with HMAC-SHA256(secret, purpose ‖ 0 ‖ parts joined by 0).
+    /// Returns a CSPRNG seeded with HMAC-SHA256(secret, purpose ‖ 0 ‖ parts joined by 0).
     /// The same inputs give the same sequence; without the secret it cannot
     /// be predicted.
     pub fn derived_rng(&self, purpose: &str, parts: &[&str]) -> StdRng {

@@ -19,13 +19,13 @@ use crate::rooms::{build_room, CreateRoomRequest, RoomPlan};
 use crate::store_error::db;
 use crate::{ids, now_ms, Caller, Services};
 
-/// Longest `note`, in characters.
+/// Maximum `note` length, in characters.
 pub const MAX_NOTE_CHARS: usize = 500;
-/// Longest `Idempotency-Key`, in bytes.
+/// Maximum `Idempotency-Key` length, in bytes.
 pub const MAX_IDEMPOTENCY_KEY_BYTES: usize = 255;
-/// Longest display name, in characters.
+/// Maximum display name length, in characters.
 pub const MAX_DISPLAY_NAME_CHARS: usize = 256;
-/// Most groups one registration may join.
+/// Maximum number of groups one registration may join.
 pub const MAX_GROUPS: usize = 100;
 /// Attempts at a free generated account name before giving up.
 const GENERATED_NAME_ATTEMPTS: usize = 8;
@@ -209,7 +209,7 @@ impl Services {
         Ok(response)
     }
 
-    /// A generated initial password. With an idempotency key it is derived
+    /// Generates an initial password. With an idempotency key it is derived
     /// from the server secret, so a replay can return it without the server
     /// storing it.
     fn generated_password(&self, caller: &Caller, idempotency_key: Option<&str>, localpart: &str) -> String {
@@ -276,7 +276,7 @@ impl Services {
         self.sponsorship_policy().authorize(&facts, &standings).map(|(_, quota)| quota).map_err(denial_error)
     }
 
-    /// The room writes of a registration: a join per group and, when asked,
+    /// Builds the room writes of a registration: a join per group and, on request,
     /// a direct chat with the sponsor marked in both users' `m.direct`.
     async fn registration_writes(
         &self,
@@ -338,8 +338,8 @@ impl Services {
     }
 }
 
-/// The stored form of a response: without the generated password, which a
-/// replay derives again.
+/// Converts a response to its stored form, without the generated password,
+/// which a replay derives again.
 fn stored_response(response: &RegistrationResponse, password_generated: bool) -> Value {
     let mut body = response.clone();
     body.initial_password = None;

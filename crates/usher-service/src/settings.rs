@@ -1,7 +1,7 @@
 use usher_core::quota::Quota;
 use usher_core::rules::RegistrationRules;
 
-/// What the services need from the configuration.
+/// Configuration values the services read.
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// The Matrix server name, the part after `:` in user ids.

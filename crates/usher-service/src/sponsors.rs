@@ -48,7 +48,7 @@ fn decode_cursor(token: &str) -> Result<SponsoredCursor, Error> {
 }
 
 impl Services {
-    /// The accounts the caller registered, oldest first.
+    /// Lists the accounts the caller registered, oldest first.
     pub async fn sponsored(&self, caller: &Caller, from: Option<&str>, limit: Option<u32>) -> Result<SponsoredPage, Error> {
         let cursor = from.map(decode_cursor).transpose()?;
         let limit = limit.unwrap_or(100).clamp(1, MAX_PAGE);
@@ -77,7 +77,7 @@ impl Services {
         Ok(SponsoredPage { accounts, next_batch })
     }
 
-    /// The sponsor link of `user_id` and the chain of sponsors above it.
+    /// Returns the sponsor link of `user_id` and the chain of sponsors above it.
     /// Visible to the user, their sponsor and server admins.
     pub async fn sponsor_chain(&self, caller: &Caller, user_id: &str) -> Result<Value, Error> {
         let user_id = ids::parse_user_id(user_id)?.to_string();
@@ -141,7 +141,7 @@ impl Services {
         self.grant_view(&user_id).await
     }
 
-    /// A grant and the usage against it.
+    /// Returns a grant and the usage against it.
     pub async fn grant_view(&self, user_id: &str) -> Result<Value, Error> {
         let grant = self.store().sponsor_grant(user_id).await.map_err(db)?;
         let usage = self.store().quota_usage(user_id, now_ms()).await.map_err(db)?;

@@ -17,7 +17,7 @@ use crate::filters::SyncFilter;
 use crate::store_error::db;
 use crate::{now_ms, Caller, Services};
 
-/// State types an invitee sees before joining.
+/// State types shown to an invitee before joining.
 const INVITE_STATE_TYPES: &[&str] = &[
     "m.room.create",
     "m.room.join_rules",

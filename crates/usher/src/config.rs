@@ -191,12 +191,12 @@ impl Config {
         Ok(())
     }
 
-    /// The SQLite database file.
+    /// Returns the path of the SQLite database file.
     pub fn database_path(&self) -> PathBuf {
         self.data_dir.join("usher.db")
     }
 
-    /// What the services need.
+    /// Builds the settings the services read.
     pub fn settings(&self) -> Settings {
         Settings {
             server_name: self.server_name.clone(),

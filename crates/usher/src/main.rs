@@ -57,7 +57,7 @@ enum ConfigCommand {
     Check(ServerArgs),
 }
 
-/// Where the configuration comes from; the flags override file and environment.
+/// Configuration sources. The flags override the file and the environment.
 #[derive(Debug, Clone, Args)]
 struct ServerArgs {
     /// TOML configuration file.

@@ -1,5 +1,5 @@
-//! What a client asks before logging in or right after: versions,
-//! capabilities, push rules, third-party protocols, well-known.
+//! Discovery endpoints a client calls before logging in or right after:
+//! versions, capabilities, push rules, third-party protocols, well-known.
 
 use axum::extract::State;
 use axum::http::HeaderMap;

@@ -66,7 +66,7 @@ impl Services {
         Ok(RoomView { levels, membership: access.membership })
     }
 
-    /// A user's current membership in a room (`join`, `invite`, ...).
+    /// Returns a user's current membership in a room (`join`, `invite`, ...).
     pub(crate) async fn membership(&self, room_id: &str, user_id: &str) -> Result<Option<String>, Error> {
         let event = self.store().state_event(room_id, "m.room.member", user_id).await.map_err(db)?;
         Ok(event.and_then(|e| e.content.get("membership").and_then(Value::as_str).map(str::to_owned)))

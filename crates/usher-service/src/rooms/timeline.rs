@@ -24,7 +24,7 @@ pub struct MessagesQuery {
 }
 
 impl Services {
-    /// The stream range of a room the user may read: everything while
+    /// Returns the last stream position of a room the user may read: everything while
     /// joined, or up to the moment they left. Never-members may read nothing.
     async fn readable_upto(&self, caller: &Caller, room_id: &str) -> Result<i64, Error> {
         let memberships = self.store().memberships_of_user(&caller.user_id).await.map_err(db)?;
@@ -36,7 +36,7 @@ impl Services {
         }
     }
 
-    /// A page of room history. Tokens are stream positions: `b` pages go
+    /// Returns a page of room history. Tokens are stream positions: `b` pages go
     /// back from `from` inclusive, `f` pages go forward from `from` exclusive.
     /// `end` is omitted once the start of the room (or the live end) is reached.
     pub async fn messages(&self, caller: &Caller, room_id: &str, query: MessagesQuery) -> Result<Value, Error> {
@@ -76,7 +76,7 @@ impl Services {
         Ok(body)
     }
 
-    /// The current state of a room the caller may read.
+    /// Returns the current state of a room the caller may read.
     pub async fn room_state(&self, caller: &Caller, room_id: &str) -> Result<Vec<Value>, Error> {
         let upto = self.readable_upto(caller, room_id).await?;
         let state = self.store().state_at(room_id, upto).await.map_err(db)?;
@@ -84,7 +84,7 @@ impl Services {
         Ok(state.iter().map(|e| client_event(e, None, true, now)).collect())
     }
 
-    /// One state event's content.
+    /// Returns one state event's content.
     pub async fn state_content(&self, caller: &Caller, room_id: &str, event_type: &str, state_key: &str) -> Result<Value, Error> {
         let upto = self.readable_upto(caller, room_id).await?;
         let state = self.store().state_at(room_id, upto).await.map_err(db)?;
