@@ -8,10 +8,11 @@ use clap::{Parser, ValueEnum};
 
 use crate::registration::RegistrationApi;
 use crate::scenarios::setup::RoomSetup;
-use crate::scenarios::{register, send, sync};
+use crate::scenarios::{register, send, sync, waiting_syncs};
 
 /// Load generator for Matrix servers: measures sponsored registration, message
-/// delivery to a waiting /sync, message send throughput and server memory.
+/// delivery to a waiting /sync, message send throughput, server memory and the
+/// memory cost of many waiting /sync connections.
 #[derive(Debug, Parser)]
 #[command(name = "usher-bench", version)]
 pub struct Cli {
@@ -40,6 +41,7 @@ pub struct Cli {
     pub json: Option<PathBuf>,
 
     /// Upper bound in seconds for each measured run, which stops early when it is reached.
+    /// For waiting-syncs it bounds the ramp-up, settle pause and fan-out together.
     #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub max_duration_secs: u64,
 
@@ -97,6 +99,32 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = RoomSetup::Invite)]
     pub room_setup: RoomSetup,
 
+    /// Long-polling /sync requests that waiting-syncs keeps waiting, each on its own TCP connection.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub waiting_syncs: u64,
+
+    /// Test users whose access tokens the waiting-syncs connections use, round-robin.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub waiting_users: u64,
+
+    /// Long-poll timeout sent with each waiting-syncs /sync, in milliseconds. A request that
+    /// returns without the fan-out message is sent again, so the count stays at --waiting-syncs.
+    #[arg(long, default_value_t = 60_000, value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    pub waiting_timeout_ms: u64,
+
+    /// Connections that waiting-syncs opens per ramp-up step. The next step starts once the
+    /// requests of this one have been written or have failed.
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..))]
+    pub ramp_step: u64,
+
+    /// Seconds between the end of the waiting-syncs ramp-up and the VmRSS reading.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(0..=600))]
+    pub waiting_settle_secs: u64,
+
+    /// Skips the waiting-syncs fan-out: one message sent after the reading, timed until every connection has received it.
+    #[arg(long)]
+    pub no_fan_out: bool,
+
     /// Process ID of the server, for reading VmRSS and VmHWM from /proc/PID/status before and after the load.
     #[arg(long)]
     pub pid: Option<u32>,
@@ -112,6 +140,8 @@ pub enum Scenario {
     Send,
     /// VmRSS and VmHWM of --pid.
     Memory,
+    /// VmRSS of --pid with many long-polling /sync requests waiting, and the fan-out of one message to them.
+    WaitingSyncs,
 }
 
 impl Scenario {
@@ -122,6 +152,7 @@ impl Scenario {
             Scenario::Sync => "sync",
             Scenario::Send => "send",
             Scenario::Memory => "memory",
+            Scenario::WaitingSyncs => "waiting-syncs",
         }
     }
 }
@@ -138,6 +169,18 @@ impl Cli {
         }
         if scenarios.contains(&Scenario::Memory) && self.pid.is_none() {
             bail!("--scenario memory needs --pid PID of the server process");
+        }
+        if scenarios.contains(&Scenario::WaitingSyncs) {
+            if self.pid.is_none() {
+                bail!("--scenario waiting-syncs needs --pid PID of the server process");
+            }
+            if self.waiting_users > self.waiting_syncs {
+                bail!(
+                    "--waiting-users {} is more than --waiting-syncs {}; every user needs at least one connection",
+                    self.waiting_users,
+                    self.waiting_syncs
+                );
+            }
         }
         if self.room_setup == RoomSetup::Groups && self.registration_api != RegistrationApi::Usher {
             bail!("--room-setup groups needs --registration-api usher; use --room-setup invite for other servers");
@@ -191,6 +234,21 @@ impl Cli {
             room_setup: self.room_setup,
             max_duration: self.max_duration(),
         }
+    }
+
+    /// Returns the waiting-syncs options, or `None` without `--pid`, which [`Cli::selected_scenarios`] rejects.
+    pub fn waiting_syncs_options(&self) -> Option<waiting_syncs::Options> {
+        Some(waiting_syncs::Options {
+            connections: self.waiting_syncs,
+            users: self.waiting_users as usize,
+            timeout_ms: self.waiting_timeout_ms,
+            ramp_step: self.ramp_step,
+            settle: Duration::from_secs(self.waiting_settle_secs),
+            fan_out: !self.no_fan_out,
+            room_setup: self.room_setup,
+            max_duration: self.max_duration(),
+            pid: self.pid?,
+        })
     }
 }
 
@@ -258,6 +316,43 @@ mod tests {
         assert!(synapse.selected_scenarios().is_err());
         let usher = parse(&["--registration-api", "usher", "--room-setup", "groups"]);
         assert!(usher.selected_scenarios().is_ok());
+    }
+
+    #[test]
+    fn waiting_syncs_needs_pid() {
+        let cli = parse(&["--scenario", "waiting-syncs"]);
+        assert!(cli.selected_scenarios().is_err());
+        assert!(cli.waiting_syncs_options().is_none());
+    }
+
+    #[test]
+    fn waiting_syncs_defaults() {
+        let cli = parse(&["--scenario", "waiting-syncs", "--pid", "7"]);
+        assert_eq!(
+            cli.selected_scenarios().expect("valid"),
+            [Scenario::WaitingSyncs]
+        );
+        let options = cli.waiting_syncs_options().expect("--pid is given");
+        assert_eq!(options.connections, 10_000);
+        assert_eq!(options.users, 100);
+        assert_eq!(options.timeout_ms, 60_000);
+        assert_eq!(options.pid, 7);
+        assert!(options.fan_out);
+    }
+
+    #[test]
+    fn waiting_users_must_not_exceed_connections() {
+        let cli = parse(&[
+            "--scenario",
+            "waiting-syncs",
+            "--pid",
+            "7",
+            "--waiting-syncs",
+            "10",
+            "--waiting-users",
+            "11",
+        ]);
+        assert!(cli.selected_scenarios().is_err());
     }
 
     #[test]

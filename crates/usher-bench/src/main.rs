@@ -4,6 +4,7 @@
 
 mod cli;
 mod client;
+mod fd_limit;
 mod names;
 mod registration;
 mod report;
@@ -89,6 +90,12 @@ async fn run(cli: &Cli) -> Result<bool> {
                 Scenario::Send => {
                     scenarios::send::run(&registrar, &names, &cli.url, &cli.send_options()).await
                 }
+                Scenario::WaitingSyncs => match cli.waiting_syncs_options() {
+                    Some(options) => {
+                        scenarios::waiting_syncs::run(&registrar, &names, &cli.url, &options).await
+                    }
+                    None => Err(anyhow::anyhow!("--scenario waiting-syncs needs --pid")),
+                },
                 Scenario::Memory => Ok(Vec::new()),
             };
             match outcome {

@@ -10,12 +10,13 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::scenarios::memory::MemoryReading;
+use crate::scenarios::waiting_syncs::plan::WaitingMemory;
 use crate::stats::{LatencySummary, Recorder};
 
 /// One measurement, complete enough to be compared later without the command line.
 #[derive(Debug, Clone, Serialize)]
 pub struct BenchResult {
-    /// `registration`, `sync`, `send` or `memory`.
+    /// `registration`, `sync`, `send`, `memory` or `waiting-syncs`.
     pub scenario: &'static str,
     /// Short description of the variant, for example `concurrency 10`.
     pub label: String,
@@ -38,6 +39,8 @@ pub struct BenchResult {
     pub latency_ms: Option<LatencySummary>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memory: Option<MemoryReading>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiting_memory: Option<WaitingMemory>,
 }
 
 impl BenchResult {
@@ -66,6 +69,34 @@ impl BenchResult {
             throughput_per_s,
             latency_ms: recorder.summary(),
             memory: None,
+            waiting_memory: None,
+        }
+    }
+
+    /// Builds the result of the waiting-syncs memory reading. `failures` holds the failed
+    /// long-poll attempts, and `ramp_up` is the time taken to open the connections.
+    pub fn from_waiting_memory(
+        target: &str,
+        parameters: BTreeMap<String, Value>,
+        figures: WaitingMemory,
+        failures: &Recorder,
+        ramp_up: Duration,
+    ) -> Self {
+        let ramp_up_s = ramp_up.as_secs_f64();
+        Self {
+            scenario: "waiting-syncs",
+            label: format!("{} waiting /sync", figures.requested),
+            target: target.to_owned(),
+            timestamp: now_rfc3339(),
+            parameters,
+            elapsed_s: Some(ramp_up_s),
+            successes: figures.waiting,
+            failures: failures.failures().clone(),
+            first_failure: failures.first_failure().map(str::to_owned),
+            throughput_per_s: (ramp_up_s > 0.0).then(|| figures.waiting as f64 / ramp_up_s),
+            latency_ms: None,
+            memory: None,
+            waiting_memory: Some(figures),
         }
     }
 
@@ -88,6 +119,7 @@ impl BenchResult {
             throughput_per_s: None,
             latency_ms: None,
             memory: Some(reading),
+            waiting_memory: None,
         }
     }
 }
@@ -151,6 +183,11 @@ pub fn format_table(results: &[BenchResult]) -> String {
         }
     }
     for result in results {
+        if let Some(figures) = &result.waiting_memory {
+            out.push_str(&format_waiting_memory(figures));
+        }
+    }
+    for result in results {
         if let Some(first_failure) = &result.first_failure {
             let _ = writeln!(
                 out,
@@ -160,6 +197,23 @@ pub fn format_table(results: &[BenchResult]) -> String {
         }
     }
     out
+}
+
+/// Formats the waiting-syncs memory figures as one line.
+fn format_waiting_memory(figures: &WaitingMemory) -> String {
+    let per_connection = figures
+        .per_connection_kib
+        .map_or_else(|| "-".to_owned(), |kib| format!("{kib:.1}"));
+    format!(
+        "waiting /sync: {} of {} waiting, server VmRSS {:.1} MiB idle, {:.1} MiB loaded, \
+         {:.1} MiB above idle, {per_connection} KiB per connection; load generator VmRSS {:.1} MiB\n",
+        figures.waiting,
+        figures.requested,
+        figures.idle_rss_mib,
+        figures.loaded_rss_mib,
+        figures.above_idle_mib,
+        figures.client_rss_mib
+    )
 }
 
 fn table_row(result: &BenchResult) -> [String; 9] {
@@ -271,6 +325,37 @@ mod tests {
         assert_eq!(
             table,
             "memory  pid 42 before load: VmRSS 25.3 MiB, VmHWM 30.0 MiB\n"
+        );
+    }
+
+    #[test]
+    fn table_lists_waiting_memory() {
+        let reading = |vm_rss_mib| MemoryReading {
+            pid: 42,
+            vm_rss_mib,
+            vm_hwm_mib: vm_rss_mib,
+        };
+        let figures = WaitingMemory::new(100, 100, &reading(10.0), &reading(12.0), &reading(8.0));
+        let result = BenchResult::from_waiting_memory(
+            "http://127.0.0.1:8008",
+            BTreeMap::new(),
+            figures,
+            &Recorder::new(),
+            Duration::from_secs(2),
+        );
+        assert_eq!(result.successes, 100);
+        assert_eq!(result.throughput_per_s, Some(50.0));
+        let table = format_table(&[result]);
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(lines.len(), 3, "{table}");
+        assert!(
+            lines[1].starts_with("waiting-syncs  100 waiting /sync  100"),
+            "{table}"
+        );
+        assert_eq!(
+            lines[2],
+            "waiting /sync: 100 of 100 waiting, server VmRSS 10.0 MiB idle, 12.0 MiB loaded, \
+             2.0 MiB above idle, 20.5 KiB per connection; load generator VmRSS 8.0 MiB"
         );
     }
 

@@ -51,6 +51,17 @@ impl Recorder {
         self.first_failure.get_or_insert(message);
     }
 
+    /// Counts `count` failures under `kind` and keeps `message` when no failure was recorded before.
+    pub fn record_failures(&mut self, kind: &str, count: u64, message: Option<&str>) {
+        if count == 0 {
+            return;
+        }
+        *self.failures.entry(kind.to_owned()).or_default() += count;
+        if self.first_failure.is_none() {
+            self.first_failure = message.map(str::to_owned);
+        }
+    }
+
     /// Records the outcome of one operation that took `latency`.
     pub fn record_result(&mut self, latency: Duration, result: &anyhow::Result<()>) {
         match result {
@@ -175,6 +186,19 @@ mod tests {
             (max_ms - 120_000.0).abs() < 120_000.0 * 1e-4,
             "max_ms = {max_ms}"
         );
+    }
+
+    #[test]
+    fn record_failures_adds_count() {
+        let mut recorder = Recorder::new();
+        recorder.record_failures("connect", 0, Some("ignored"));
+        assert_eq!(recorder.failures().get("connect"), None);
+        assert_eq!(recorder.first_failure(), None);
+
+        recorder.record_failures("connect", 3, Some("refused"));
+        recorder.record_failures("connect", 2, Some("reset"));
+        assert_eq!(recorder.failures().get("connect"), Some(&5));
+        assert_eq!(recorder.first_failure(), Some("refused"));
     }
 
     #[test]

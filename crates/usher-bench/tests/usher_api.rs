@@ -149,6 +149,59 @@ async fn groups_room_setup_against_mock() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waiting_syncs_against_mock() {
+    let url = mock::start(u64::MAX).await;
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let json_path = dir.path().join("report.json");
+    let pid = std::process::id().to_string();
+    // A 700 ms long-poll expires during the 2 s settle pause, so every connection re-sends its request.
+    let args = [
+        "--scenario",
+        "waiting-syncs",
+        "--waiting-syncs",
+        "40",
+        "--waiting-users",
+        "4",
+        "--ramp-step",
+        "15",
+        "--waiting-timeout-ms",
+        "700",
+        "--waiting-settle-secs",
+        "2",
+        "--pid",
+        &pid,
+    ];
+    let (output, report) = run_bench(&url, &json_path, &args).await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "stderr: {stderr}");
+
+    let results = results_of(&report, "waiting-syncs");
+    assert_eq!(results.len(), 2, "{report}");
+    let memory = &results[0]["waiting_memory"];
+    assert_eq!(memory["requested"], 40, "{report}");
+    // A request that just returned may not have been re-sent at the moment of the reading.
+    let waiting = memory["waiting"].as_u64().unwrap_or_default();
+    assert!(waiting > 30, "{report}");
+    assert!(waiting <= 40, "{report}");
+    assert!(memory["idle_rss_mib"].as_f64().is_some_and(|mib| mib > 0.0));
+    assert_eq!(results[0]["failures"], serde_json::json!({}), "{report}");
+    assert!(
+        results[0]["parameters"]["reissued"]
+            .as_u64()
+            .is_some_and(|reissued| reissued >= 40),
+        "{report}"
+    );
+
+    let fan_out = results[1];
+    assert_eq!(fan_out["label"], "fan-out to 40 connections");
+    assert_eq!(fan_out["successes"], 40, "{report}");
+    assert_eq!(fan_out["latency_ms"]["count"], 40);
+
+    let table = String::from_utf8_lossy(&output.stdout);
+    assert!(table.contains(" of 40 waiting, server VmRSS"), "{table}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registration_quota_counts_429() {
     let url = mock::start(4).await;
     let dir = tempfile::tempdir().expect("temporary directory");

@@ -77,6 +77,22 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for MatrixJson<T> {
     }
 }
 
+/// Path parameters whose errors (such as bytes that are not UTF-8) are
+/// Matrix errors (`M_INVALID_PARAM`).
+#[derive(Debug)]
+pub struct MatrixPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for MatrixPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(MatrixPath(value)),
+            Err(rejection) => Err(ApiError(Error::invalid_param("path", rejection.body_text()))),
+        }
+    }
+}
+
 /// Query parameters whose errors are Matrix errors (`M_INVALID_PARAM`).
 #[derive(Debug)]
 pub struct MatrixQuery<T>(pub T);

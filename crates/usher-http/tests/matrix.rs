@@ -416,3 +416,12 @@ async fn credential_requests_limited_per_address() {
     let whoami = axum::http::Request::builder().uri("/_matrix/client/versions").body(axum::body::Body::empty()).unwrap();
     assert_eq!(router.oneshot(whoami).await.unwrap().status(), StatusCode::OK, "other endpoints are not limited");
 }
+
+#[tokio::test]
+async fn bad_path_encoding_matrix_shaped() {
+    let server = TestServer::start().await;
+    let token = server.admin_token().await;
+    let reply = server.get("/_matrix/client/v3/rooms/%FF/members", Some(&token)).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(reply.body["errcode"], "M_INVALID_PARAM");
+}

@@ -5,4 +5,5 @@ pub mod register;
 pub mod send;
 pub mod setup;
 pub mod sync;
+pub mod waiting_syncs;
 pub mod workers;

@@ -1,10 +1,10 @@
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use serde_json::{json, Value};
 use usher_core::{Error, Message};
 
 use crate::error::ApiResult;
-use crate::extract::{Auth, MatrixJson};
+use crate::extract::{Auth, MatrixJson, MatrixPath};
 use crate::AppState;
 
 fn own_user(caller_id: &str, user_id: &str) -> Result<(), Error> {
@@ -22,7 +22,7 @@ fn own_user(caller_id: &str, user_id: &str) -> Result<(), Error> {
 pub async fn create_filter(
     State(state): State<AppState>,
     Auth(caller): Auth,
-    Path(user_id): Path<String>,
+    MatrixPath(user_id): MatrixPath<String>,
     MatrixJson(filter): MatrixJson<Value>,
 ) -> ApiResult<Json<Value>> {
     own_user(&caller.user_id, &user_id)?;
@@ -31,7 +31,7 @@ pub async fn create_filter(
 }
 
 /// `GET /_matrix/client/v3/user/{userId}/filter/{filterId}`
-pub async fn get_filter(State(state): State<AppState>, Auth(caller): Auth, Path((user_id, filter_id)): Path<(String, String)>) -> ApiResult<Json<Value>> {
+pub async fn get_filter(State(state): State<AppState>, Auth(caller): Auth, MatrixPath((user_id, filter_id)): MatrixPath<(String, String)>) -> ApiResult<Json<Value>> {
     own_user(&caller.user_id, &user_id)?;
     Ok(Json(state.services.filter(&caller, &filter_id).await?))
 }

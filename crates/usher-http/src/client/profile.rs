@@ -1,21 +1,21 @@
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use usher_core::{Error, Message};
 
 use crate::error::ApiResult;
-use crate::extract::{Auth, MatrixJson};
+use crate::extract::{Auth, MatrixJson, MatrixPath};
 use crate::AppState;
 
 /// `GET /_matrix/client/v3/profile/{userId}`
-pub async fn get_profile(State(state): State<AppState>, Path(user_id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn get_profile(State(state): State<AppState>, MatrixPath(user_id): MatrixPath<String>) -> ApiResult<Json<Value>> {
     let display_name = state.services.display_name(&user_id).await?;
     Ok(Json(json!({ "displayname": display_name })))
 }
 
 /// `GET /_matrix/client/v3/profile/{userId}/displayname`
-pub async fn get_display_name(State(state): State<AppState>, Path(user_id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn get_display_name(State(state): State<AppState>, MatrixPath(user_id): MatrixPath<String>) -> ApiResult<Json<Value>> {
     let display_name = state.services.display_name(&user_id).await?;
     Ok(Json(json!({ "displayname": display_name })))
 }
@@ -29,7 +29,7 @@ pub struct DisplayNameBody {
 pub async fn set_display_name(
     State(state): State<AppState>,
     Auth(caller): Auth,
-    Path(user_id): Path<String>,
+    MatrixPath(user_id): MatrixPath<String>,
     MatrixJson(body): MatrixJson<DisplayNameBody>,
 ) -> ApiResult<Json<Value>> {
     if caller.user_id != user_id {
@@ -45,7 +45,7 @@ pub async fn set_display_name(
 
 /// `GET /_matrix/client/v3/profile/{userId}/avatar_url`: avatars are not
 /// stored yet, so every user has none.
-pub async fn get_avatar_url(State(state): State<AppState>, Path(user_id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn get_avatar_url(State(state): State<AppState>, MatrixPath(user_id): MatrixPath<String>) -> ApiResult<Json<Value>> {
     state.services.display_name(&user_id).await?;
     Ok(Json(json!({})))
 }

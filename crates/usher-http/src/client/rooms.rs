@@ -1,13 +1,13 @@
 //! Room creation, membership and aliases.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use usher_service::CreateRoomRequest;
 
 use crate::error::ApiResult;
-use crate::extract::{Auth, MatrixJson};
+use crate::extract::{Auth, MatrixJson, MatrixPath};
 use crate::AppState;
 
 /// `POST /_matrix/client/v3/createRoom`
@@ -23,43 +23,43 @@ pub struct TargetBody {
 }
 
 /// `POST /_matrix/client/v3/rooms/{roomId}/invite`
-pub async fn invite(State(state): State<AppState>, Auth(caller): Auth, Path(room_id): Path<String>, MatrixJson(body): MatrixJson<TargetBody>) -> ApiResult<Json<Value>> {
+pub async fn invite(State(state): State<AppState>, Auth(caller): Auth, MatrixPath(room_id): MatrixPath<String>, MatrixJson(body): MatrixJson<TargetBody>) -> ApiResult<Json<Value>> {
     state.services.invite(&caller, &room_id, &body.user_id, body.reason).await?;
     Ok(Json(json!({})))
 }
 
 /// `POST /_matrix/client/v3/join/{roomIdOrAlias}` and `POST /rooms/{roomId}/join`
-pub async fn join(State(state): State<AppState>, Auth(caller): Auth, Path(room): Path<String>, MatrixJson(_body): MatrixJson<Value>) -> ApiResult<Json<Value>> {
+pub async fn join(State(state): State<AppState>, Auth(caller): Auth, MatrixPath(room): MatrixPath<String>, MatrixJson(_body): MatrixJson<Value>) -> ApiResult<Json<Value>> {
     let room_id = state.services.join(&caller, &room).await?;
     Ok(Json(json!({ "room_id": room_id })))
 }
 
 /// `POST /_matrix/client/v3/rooms/{roomId}/leave`
-pub async fn leave(State(state): State<AppState>, Auth(caller): Auth, Path(room_id): Path<String>, MatrixJson(_body): MatrixJson<Value>) -> ApiResult<Json<Value>> {
+pub async fn leave(State(state): State<AppState>, Auth(caller): Auth, MatrixPath(room_id): MatrixPath<String>, MatrixJson(_body): MatrixJson<Value>) -> ApiResult<Json<Value>> {
     state.services.leave(&caller, &room_id).await?;
     Ok(Json(json!({})))
 }
 
 /// `POST /_matrix/client/v3/rooms/{roomId}/forget`: history stays readable
 /// for other members; the room already left is simply not listed again.
-pub async fn forget(Auth(_caller): Auth, Path(_room_id): Path<String>) -> Json<Value> {
+pub async fn forget(Auth(_caller): Auth, MatrixPath(_room_id): MatrixPath<String>) -> Json<Value> {
     Json(json!({}))
 }
 
 /// `POST /_matrix/client/v3/rooms/{roomId}/kick`
-pub async fn kick(State(state): State<AppState>, Auth(caller): Auth, Path(room_id): Path<String>, MatrixJson(body): MatrixJson<TargetBody>) -> ApiResult<Json<Value>> {
+pub async fn kick(State(state): State<AppState>, Auth(caller): Auth, MatrixPath(room_id): MatrixPath<String>, MatrixJson(body): MatrixJson<TargetBody>) -> ApiResult<Json<Value>> {
     state.services.kick_or_ban(&caller, &room_id, &body.user_id, "leave", body.reason).await?;
     Ok(Json(json!({})))
 }
 
 /// `POST /_matrix/client/v3/rooms/{roomId}/ban`
-pub async fn ban(State(state): State<AppState>, Auth(caller): Auth, Path(room_id): Path<String>, MatrixJson(body): MatrixJson<TargetBody>) -> ApiResult<Json<Value>> {
+pub async fn ban(State(state): State<AppState>, Auth(caller): Auth, MatrixPath(room_id): MatrixPath<String>, MatrixJson(body): MatrixJson<TargetBody>) -> ApiResult<Json<Value>> {
     state.services.kick_or_ban(&caller, &room_id, &body.user_id, "ban", body.reason).await?;
     Ok(Json(json!({})))
 }
 
 /// `GET /_matrix/client/v3/directory/room/{roomAlias}`
-pub async fn resolve_alias(State(state): State<AppState>, Path(alias): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn resolve_alias(State(state): State<AppState>, MatrixPath(alias): MatrixPath<String>) -> ApiResult<Json<Value>> {
     let room_id = state.services.resolve_room(&alias).await?;
     Ok(Json(json!({ "room_id": room_id, "servers": [state.services.settings().server_name] })))
 }
@@ -70,7 +70,7 @@ pub struct AliasBody {
 }
 
 /// `PUT /_matrix/client/v3/directory/room/{roomAlias}`
-pub async fn create_alias(State(state): State<AppState>, Auth(caller): Auth, Path(alias): Path<String>, MatrixJson(body): MatrixJson<AliasBody>) -> ApiResult<Json<Value>> {
+pub async fn create_alias(State(state): State<AppState>, Auth(caller): Auth, MatrixPath(alias): MatrixPath<String>, MatrixJson(body): MatrixJson<AliasBody>) -> ApiResult<Json<Value>> {
     state.services.create_alias(&caller, &alias, &body.room_id).await?;
     Ok(Json(json!({})))
 }

@@ -1,10 +1,10 @@
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::error::ApiResult;
-use crate::extract::{Auth, MatrixQuery};
+use crate::extract::{Auth, MatrixPath, MatrixQuery};
 use crate::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -24,6 +24,6 @@ pub async fn sponsored(State(state): State<AppState>, Auth(caller): Auth, Matrix
 }
 
 /// `GET /_usher/v1/users/{userId}/sponsor`: the sponsor link and the chain above.
-pub async fn sponsor_of(State(state): State<AppState>, Auth(caller): Auth, Path(user_id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn sponsor_of(State(state): State<AppState>, Auth(caller): Auth, MatrixPath(user_id): MatrixPath<String>) -> ApiResult<Json<Value>> {
     Ok(Json(state.services.sponsor_chain(&caller, &user_id).await?))
 }
