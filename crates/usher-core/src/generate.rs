@@ -18,9 +18,7 @@ const LETTERS: &[u8] = b"abcdefghjkmnpqrstuvwxyz";
 pub const GENERATED_PASSWORD_LENGTH: usize = 20;
 
 fn pick(rng: &mut (impl Rng + CryptoRng), alphabet: &[u8], length: usize) -> String {
-    (0..length)
-        .map(|_| alphabet[rng.gen_range(0..alphabet.len())] as char)
-        .collect()
+    (0..length).map(|_| alphabet[rng.gen_range(0..alphabet.len())] as char).collect()
 }
 
 /// Generates an account name that passes the given rules: a letter followed
@@ -36,9 +34,7 @@ pub fn username(rng: &mut (impl Rng + CryptoRng), rules: &RegistrationRules) -> 
 
 /// Generates a strong initial password that passes the given rules.
 pub fn password(rng: &mut (impl Rng + CryptoRng), rules: &RegistrationRules, username: &str) -> String {
-    let length = GENERATED_PASSWORD_LENGTH
-        .max(rules.password.min_length)
-        .min(rules.password.max_length.max(1));
+    let length = GENERATED_PASSWORD_LENGTH.max(rules.password.min_length).min(rules.password.max_length.max(1));
     loop {
         let candidate = pick(rng, UNAMBIGUOUS_MIXED, length);
         if rules.check_password(&candidate, username).is_empty() {

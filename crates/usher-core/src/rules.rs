@@ -172,10 +172,31 @@ pub struct UsernameRules {
 impl Default for UsernameRules {
     fn default() -> Self {
         let reserved = [
-            "admin", "administrator", "root", "support", "system", "sysadmin", "moderator",
-            "postmaster", "hostmaster", "webmaster", "abuse", "security", "noreply", "no-reply",
-            "helpdesk", "official", "usher", "matrix", "synapse", "server", "service",
-            "notifications", "everyone", "anonymous", "guest",
+            "admin",
+            "administrator",
+            "root",
+            "support",
+            "system",
+            "sysadmin",
+            "moderator",
+            "postmaster",
+            "hostmaster",
+            "webmaster",
+            "abuse",
+            "security",
+            "noreply",
+            "no-reply",
+            "helpdesk",
+            "official",
+            "usher",
+            "matrix",
+            "synapse",
+            "server",
+            "service",
+            "notifications",
+            "everyone",
+            "anonymous",
+            "guest",
         ];
         UsernameRules {
             min_length: 7,
@@ -262,12 +283,19 @@ impl RegistrationRules {
         let mut invalid: Vec<char> = name.chars().filter(|c| !is_allowed_username_char(*c)).collect();
         invalid.dedup();
         if !invalid.is_empty() {
-            let shown: String = invalid
-                .iter()
-                .take(10)
-                .map(|c| if c.is_whitespace() || c.is_control() { format!("U+{:04X}", *c as u32) } else { c.to_string() })
-                .collect::<Vec<_>>()
-                .join(" ");
+            let shown: String =
+                invalid
+                    .iter()
+                    .take(10)
+                    .map(|c| {
+                        if c.is_whitespace() || c.is_control() {
+                            format!("U+{:04X}", *c as u32)
+                        } else {
+                            c.to_string()
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ");
             violations.push(Violation::with_detail(RuleId::UsernameInvalidCharacters, shown));
         }
 
@@ -296,10 +324,7 @@ impl RegistrationRules {
         if rules.reject_common && password_blocklist::contains(password) {
             violations.push(Violation::new(RuleId::PasswordTooCommon));
         }
-        if rules.reject_containing_username
-            && !username.is_empty()
-            && password.to_lowercase().contains(username)
-        {
+        if rules.reject_containing_username && !username.is_empty() && password.to_lowercase().contains(username) {
             violations.push(Violation::new(RuleId::PasswordContainsUsername));
         }
         violations

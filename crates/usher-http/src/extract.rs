@@ -67,10 +67,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for MatrixJson<T> {
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let bytes = Bytes::from_request(request, state).await.map_err(|e| {
-            ApiError(Error::new(ErrorCode::TooLarge, Message::Other {
-                en: format!("The request body could not be read: {e}"),
-                zh: format!("无法读取请求体：{e}"),
-            }))
+            ApiError(Error::new(
+                ErrorCode::TooLarge,
+                Message::Other {
+                    en: format!("The request body could not be read: {e}"),
+                    zh: format!("无法读取请求体：{e}"),
+                },
+            ))
         })?;
         let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { &bytes };
         parse_json(bytes).map(MatrixJson)
@@ -114,6 +117,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for MatrixQuery<T>
 
 /// Parses JSON with Matrix error codes.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|_| ApiError(Error::new(ErrorCode::NotJson, Message::NotJson)))?;
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|_| ApiError(Error::new(ErrorCode::NotJson, Message::NotJson)))?;
     serde_json::from_value(value).map_err(|e| ApiError(Error::bad_json(e.to_string())))
 }

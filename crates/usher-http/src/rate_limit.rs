@@ -58,7 +58,8 @@ pub async fn limit_credentials(limiter: CredentialLimiter, request: Request, nex
     if let Some(address) = address {
         if let Err(retry_after_ms) = limiter.check(address) {
             tracing::warn!(http.path = request.uri().path(), retry_after_ms, "credential requests rate-limited");
-            let error = Error::new(ErrorCode::LimitExceeded, Message::RateLimited).with_extra(json!({ "retry_after_ms": retry_after_ms }));
+            let error = Error::new(ErrorCode::LimitExceeded, Message::RateLimited)
+                .with_extra(json!({ "retry_after_ms": retry_after_ms }));
             return ApiError(error).into_response();
         }
     }

@@ -6,7 +6,9 @@ use axum::routing::{get, post, put, MethodRouter};
 use axum::Router;
 use tower_http::cors::{Any, CorsLayer};
 
-use crate::client::{account, account_data, discovery, ephemeral, events, filter, login, members, profile, rooms, sync};
+use crate::client::{
+    account, account_data, discovery, ephemeral, events, filter, login, members, profile, rooms, sync,
+};
 use crate::middleware::{localize, log_requests, method_not_allowed, unrecognized};
 use crate::rate_limit::{limit_credentials, CredentialLimiter};
 use crate::usher::{activate, admin_sponsors, registrations, rules, sponsored};
@@ -18,7 +20,8 @@ const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// Wraps a method router in the per-address credential limit.
 fn limited(routes: MethodRouter<AppState>, limiter: &CredentialLimiter) -> MethodRouter<AppState> {
     let limiter = limiter.clone();
-    routes.route_layer(axum::middleware::from_fn(move |request, next| limit_credentials(limiter.clone(), request, next)))
+    routes
+        .route_layer(axum::middleware::from_fn(move |request, next| limit_credentials(limiter.clone(), request, next)))
 }
 
 /// Matrix client-server endpoints, relative to `/_matrix/client/v3`.
@@ -67,7 +70,10 @@ fn matrix_client(limiter: &CredentialLimiter) -> Router<AppState> {
         .route("/rooms/{room_id}/send/{event_type}/{txn_id}", put(events::send))
         .route("/rooms/{room_id}/state", get(events::all_state))
         .route("/rooms/{room_id}/state/{event_type}", get(events::get_state_empty_key).put(events::put_state_empty_key))
-        .route("/rooms/{room_id}/state/{event_type}/", get(events::get_state_empty_key).put(events::put_state_empty_key))
+        .route(
+            "/rooms/{room_id}/state/{event_type}/",
+            get(events::get_state_empty_key).put(events::put_state_empty_key),
+        )
         .route("/rooms/{room_id}/state/{event_type}/{state_key}", get(events::get_state).put(events::put_state))
         .route("/rooms/{room_id}/messages", get(events::messages))
         .route("/rooms/{room_id}/event/{event_id}", get(events::event))
@@ -87,7 +93,10 @@ fn usher_api(limiter: &CredentialLimiter) -> Router<AppState> {
         .route("/activate", limited(post(activate::activate), limiter))
         .route("/sponsored", get(sponsored::sponsored))
         .route("/users/{user_id}/sponsor", get(sponsored::sponsor_of))
-        .route("/admin/sponsors/{user_id}", put(admin_sponsors::put).get(admin_sponsors::get).delete(admin_sponsors::delete))
+        .route(
+            "/admin/sponsors/{user_id}",
+            put(admin_sponsors::put).get(admin_sponsors::get).delete(admin_sponsors::delete),
+        )
         .route("/openapi.json", get(crate::usher::openapi::document))
 }
 

@@ -55,14 +55,23 @@ fn query_strings_never_cause_server_errors() {
     let token = runtime.block_on(server.admin_token());
     let mut runner = TestRunner::new(Config { cases: 200, ..Config::default() });
     runner
-        .run(&("(since|from|filter|timeout|limit|dir|full_state)", "[a-zA-Z0-9%{}\":_ -]{0,30}|\\{\"room\":\\{\"timeline\":\\{\"limit\":-?[0-9]{1,12}\\}\\}\\}"), |(key, value)| {
-            for path in ["/_matrix/client/v3/sync", "/_usher/v1/sponsored"] {
-                let encoded: String = value.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect();
-                let uri = format!("{path}?{key}={encoded}&timeout=0");
-                let reply = runtime.block_on(server.send(Method::GET, &uri, Some(&token), None, &[]));
-                prop_assert!(reply.status.as_u16() < 500, "{uri} -> {} {:?}", reply.status, reply.body);
-            }
-            Ok(())
-        })
+        .run(
+            &(
+                "(since|from|filter|timeout|limit|dir|full_state)",
+                "[a-zA-Z0-9%{}\":_ -]{0,30}|\\{\"room\":\\{\"timeline\":\\{\"limit\":-?[0-9]{1,12}\\}\\}\\}",
+            ),
+            |(key, value)| {
+                for path in ["/_matrix/client/v3/sync", "/_usher/v1/sponsored"] {
+                    let encoded: String = value
+                        .bytes()
+                        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+                        .collect();
+                    let uri = format!("{path}?{key}={encoded}&timeout=0");
+                    let reply = runtime.block_on(server.send(Method::GET, &uri, Some(&token), None, &[]));
+                    prop_assert!(reply.status.as_u16() < 500, "{uri} -> {} {:?}", reply.status, reply.body);
+                }
+                Ok(())
+            },
+        )
         .unwrap();
 }

@@ -48,19 +48,32 @@ async fn cors_preflight_everywhere() {
     let server = TestServer::start().await;
     for path in ["/_matrix/client/v3/sync", "/_usher/v1/registrations", "/_matrix/client/v3/unknown"] {
         let reply = server
-            .send(Method::OPTIONS, path, None, None, &[("origin", "http://web.example"), ("access-control-request-method", "POST"), ("access-control-request-headers", "authorization,content-type")])
+            .send(
+                Method::OPTIONS,
+                path,
+                None,
+                None,
+                &[
+                    ("origin", "http://web.example"),
+                    ("access-control-request-method", "POST"),
+                    ("access-control-request-headers", "authorization,content-type"),
+                ],
+            )
             .await;
         assert_eq!(reply.status, StatusCode::OK, "{path}");
         assert_eq!(reply.headers.get("access-control-allow-origin").unwrap(), "*", "{path}");
     }
-    let simple = server.send(Method::GET, "/_matrix/client/versions", None, None, &[("origin", "http://web.example")]).await;
+    let simple =
+        server.send(Method::GET, "/_matrix/client/versions", None, None, &[("origin", "http://web.example")]).await;
     assert_eq!(simple.headers.get("access-control-allow-origin").unwrap(), "*");
 }
 
 #[tokio::test]
 async fn open_registration_closed() {
     let server = TestServer::start().await;
-    let reply = server.post("/_matrix/client/v3/register", None, json!({"username": "someone1", "password": "Some-Pass-1234"})).await;
+    let reply = server
+        .post("/_matrix/client/v3/register", None, json!({"username": "someone1", "password": "Some-Pass-1234"}))
+        .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     assert_eq!(reply.body["errcode"], "M_FORBIDDEN");
 }
@@ -68,10 +81,18 @@ async fn open_registration_closed() {
 #[tokio::test]
 async fn open_registration_when_enabled() {
     let server = TestServer::with_settings(|s| s.open_registration = true).await;
-    let start = server.post("/_matrix/client/v3/register", None, json!({"username": "selfmade1", "password": "Self-Made-Pass-1"})).await;
+    let start = server
+        .post("/_matrix/client/v3/register", None, json!({"username": "selfmade1", "password": "Self-Made-Pass-1"}))
+        .await;
     assert_eq!(start.status, StatusCode::UNAUTHORIZED);
     assert_eq!(start.body["flows"][0]["stages"][0], "m.login.dummy");
-    let weak = server.post("/_matrix/client/v3/register", None, json!({"username": "1x", "password": "123", "auth": {"type": "m.login.dummy"}})).await;
+    let weak = server
+        .post(
+            "/_matrix/client/v3/register",
+            None,
+            json!({"username": "1x", "password": "123", "auth": {"type": "m.login.dummy"}}),
+        )
+        .await;
     assert_eq!(weak.status, StatusCode::BAD_REQUEST);
     assert!(weak.body["violations"].as_array().unwrap().len() >= 3);
     let done = server
@@ -80,7 +101,10 @@ async fn open_registration_when_enabled() {
     assert_eq!(done.status, StatusCode::OK, "{:?}", done.body);
     assert_eq!(done.body["user_id"], "@selfmade1:localhost");
     let token = done.body["access_token"].as_str().unwrap();
-    assert_eq!(server.get("/_matrix/client/v3/account/whoami", Some(token)).await.body["user_id"], "@selfmade1:localhost");
+    assert_eq!(
+        server.get("/_matrix/client/v3/account/whoami", Some(token)).await.body["user_id"],
+        "@selfmade1:localhost"
+    );
     let sponsor = server.get(&format!("/_usher/v1/users/{}/sponsor", enc("@selfmade1:localhost")), Some(token)).await;
     assert_eq!(sponsor.body["sponsor"], Value::Null);
 }
@@ -120,7 +144,8 @@ async fn login_accepts_full_user_id() {
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
     assert_eq!(reply.body["home_server"], "localhost");
-    let unsupported = server.post("/_matrix/client/v3/login", None, json!({"type": "m.login.token", "token": "x"})).await;
+    let unsupported =
+        server.post("/_matrix/client/v3/login", None, json!({"type": "m.login.token", "token": "x"})).await;
     assert_eq!(unsupported.status, StatusCode::BAD_REQUEST);
     assert!(unsupported.body["error"].as_str().unwrap().contains("m.login.token"));
 }
@@ -129,10 +154,22 @@ async fn login_accepts_full_user_id() {
 async fn login_locks_after_failures() {
     let server = TestServer::start().await;
     for _ in 0..10 {
-        let reply = server.post("/_matrix/client/v3/login", None, json!({"type": "m.login.password", "user": ADMIN, "password": "wrong-password"})).await;
+        let reply = server
+            .post(
+                "/_matrix/client/v3/login",
+                None,
+                json!({"type": "m.login.password", "user": ADMIN, "password": "wrong-password"}),
+            )
+            .await;
         assert_eq!(reply.status, StatusCode::FORBIDDEN);
     }
-    let locked = server.post("/_matrix/client/v3/login", None, json!({"type": "m.login.password", "user": ADMIN, "password": PASSWORD})).await;
+    let locked = server
+        .post(
+            "/_matrix/client/v3/login",
+            None,
+            json!({"type": "m.login.password", "user": ADMIN, "password": PASSWORD}),
+        )
+        .await;
     assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(locked.body["errcode"], "M_LIMIT_EXCEEDED");
     assert!(locked.headers.get("retry-after").is_some());
@@ -143,8 +180,20 @@ async fn send_sync_transaction_id() {
     let server = TestServer::start().await;
     let token = server.admin_token().await;
     let room = server.create_room(&token, json!({"name": "Echo"})).await;
-    let first = server.put(&format!("/_matrix/client/v3/rooms/{}/send/m.room.message/abc", enc(&room)), Some(&token), json!({"msgtype": "m.text", "body": "one"})).await;
-    let retry = server.put(&format!("/_matrix/client/v3/rooms/{}/send/m.room.message/abc", enc(&room)), Some(&token), json!({"msgtype": "m.text", "body": "one"})).await;
+    let first = server
+        .put(
+            &format!("/_matrix/client/v3/rooms/{}/send/m.room.message/abc", enc(&room)),
+            Some(&token),
+            json!({"msgtype": "m.text", "body": "one"}),
+        )
+        .await;
+    let retry = server
+        .put(
+            &format!("/_matrix/client/v3/rooms/{}/send/m.room.message/abc", enc(&room)),
+            Some(&token),
+            json!({"msgtype": "m.text", "body": "one"}),
+        )
+        .await;
     assert_eq!(first.body["event_id"], retry.body["event_id"], "a retried transaction sends once");
     let sync = server.sync(&token, None, 0).await;
     let events = timeline(&sync, &room);
@@ -169,7 +218,13 @@ async fn long_poll_wakes_on_message() {
     };
     tokio::time::sleep(Duration::from_millis(100)).await;
     let started = std::time::Instant::now();
-    server.put(&format!("/_matrix/client/v3/rooms/{}/send/m.room.message/t1", enc(&room)), Some(&admin), json!({"msgtype": "m.text", "body": "wake up"})).await;
+    server
+        .put(
+            &format!("/_matrix/client/v3/rooms/{}/send/m.room.message/t1", enc(&room)),
+            Some(&admin),
+            json!({"msgtype": "m.text", "body": "wake up"}),
+        )
+        .await;
     let sync = waiting.await.unwrap();
     assert!(started.elapsed() < Duration::from_secs(10), "returned on the event, not the timeout");
     let events = timeline(&sync, &room);
@@ -194,21 +249,42 @@ async fn inline_filter_limits_timeline() {
     let token = server.admin_token().await;
     let room = server.create_room(&token, json!({})).await;
     for i in 0..5 {
-        server.put(&format!("/_matrix/client/v3/rooms/{}/send/m.room.message/f{i}", enc(&room)), Some(&token), json!({"msgtype": "m.text", "body": format!("m{i}")})).await;
+        server
+            .put(
+                &format!("/_matrix/client/v3/rooms/{}/send/m.room.message/f{i}", enc(&room)),
+                Some(&token),
+                json!({"msgtype": "m.text", "body": format!("m{i}")}),
+            )
+            .await;
     }
-    let filter = enc(r#"{"room":{"timeline":{"limit":2},"state":{"lazy_load_members":true}}}"#).replace('{', "%7B").replace('}', "%7D").replace('"', "%22");
+    let filter = enc(r#"{"room":{"timeline":{"limit":2},"state":{"lazy_load_members":true}}}"#)
+        .replace('{', "%7B")
+        .replace('}', "%7D")
+        .replace('"', "%22");
     let reply = server.get(&format!("/_matrix/client/v3/sync?filter={filter}"), Some(&token)).await;
     assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
     let room_sync = &reply.body["rooms"]["join"][&room];
     assert_eq!(room_sync["timeline"]["events"].as_array().unwrap().len(), 2);
     assert_eq!(room_sync["timeline"]["limited"], true);
     assert!(room_sync["timeline"]["prev_batch"].is_string());
-    let state_types: Vec<&str> = room_sync["state"]["events"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
+    let state_types: Vec<&str> =
+        room_sync["state"]["events"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
     assert!(state_types.contains(&"m.room.create"), "{state_types:?}");
 
-    let stored = server.post(&format!("/_matrix/client/v3/user/{}/filter", enc(&format!("@{ADMIN}:localhost"))), Some(&token), json!({"room": {"timeline": {"limit": 1}}})).await;
+    let stored = server
+        .post(
+            &format!("/_matrix/client/v3/user/{}/filter", enc(&format!("@{ADMIN}:localhost"))),
+            Some(&token),
+            json!({"room": {"timeline": {"limit": 1}}}),
+        )
+        .await;
     let filter_id = stored.body["filter_id"].as_str().unwrap();
-    let fetched = server.get(&format!("/_matrix/client/v3/user/{}/filter/{filter_id}", enc(&format!("@{ADMIN}:localhost"))), Some(&token)).await;
+    let fetched = server
+        .get(
+            &format!("/_matrix/client/v3/user/{}/filter/{filter_id}", enc(&format!("@{ADMIN}:localhost"))),
+            Some(&token),
+        )
+        .await;
     assert_eq!(fetched.body["room"]["timeline"]["limit"], 1);
     let reply = server.get(&format!("/_matrix/client/v3/sync?filter={filter_id}"), Some(&token)).await;
     assert_eq!(reply.body["rooms"]["join"][&room]["timeline"]["events"].as_array().unwrap().len(), 1);
@@ -222,14 +298,31 @@ async fn messages_paging_to_start() {
     let token = server.admin_token().await;
     let room = server.create_room(&token, json!({})).await;
     for i in 0..7 {
-        server.put(&format!("/_matrix/client/v3/rooms/{}/send/m.room.message/p{i}", enc(&room)), Some(&token), json!({"msgtype": "m.text", "body": format!("m{i}")})).await;
+        server
+            .put(
+                &format!("/_matrix/client/v3/rooms/{}/send/m.room.message/p{i}", enc(&room)),
+                Some(&token),
+                json!({"msgtype": "m.text", "body": format!("m{i}")}),
+            )
+            .await;
     }
-    let sync = server.get(&format!("/_matrix/client/v3/sync?filter={}", "%7B%22room%22%3A%7B%22timeline%22%3A%7B%22limit%22%3A3%7D%7D%7D"), Some(&token)).await.body;
+    let sync = server
+        .get(
+            &format!(
+                "/_matrix/client/v3/sync?filter={}",
+                "%7B%22room%22%3A%7B%22timeline%22%3A%7B%22limit%22%3A3%7D%7D%7D"
+            ),
+            Some(&token),
+        )
+        .await
+        .body;
     let mut from = sync["rooms"]["join"][&room]["timeline"]["prev_batch"].as_str().unwrap().to_owned();
     let mut seen: Vec<Value> = timeline(&sync, &room);
     let mut pages = 0;
     loop {
-        let page = server.get(&format!("/_matrix/client/v3/rooms/{}/messages?dir=b&limit=4&from={from}", enc(&room)), Some(&token)).await;
+        let page = server
+            .get(&format!("/_matrix/client/v3/rooms/{}/messages?dir=b&limit=4&from={from}", enc(&room)), Some(&token))
+            .await;
         assert_eq!(page.status, StatusCode::OK, "{:?}", page.body);
         pages += 1;
         for event in page.body["chunk"].as_array().unwrap() {
@@ -243,12 +336,16 @@ async fn messages_paging_to_start() {
         assert!(pages < 20, "paging terminates");
     }
     assert_eq!(seen.first().unwrap()["type"], "m.room.create");
-    let bodies: Vec<&str> = seen.iter().filter(|e| e["type"] == "m.room.message").map(|e| e["content"]["body"].as_str().unwrap()).collect();
+    let bodies: Vec<&str> =
+        seen.iter().filter(|e| e["type"] == "m.room.message").map(|e| e["content"]["body"].as_str().unwrap()).collect();
     assert_eq!(bodies, ["m0", "m1", "m2", "m3", "m4", "m5", "m6"]);
 
-    let no_from = server.get(&format!("/_matrix/client/v3/rooms/{}/messages?dir=b&limit=2", enc(&room)), Some(&token)).await;
+    let no_from =
+        server.get(&format!("/_matrix/client/v3/rooms/{}/messages?dir=b&limit=2", enc(&room)), Some(&token)).await;
     assert_eq!(no_from.body["chunk"][0]["content"]["body"], "m6");
-    let forward = server.get(&format!("/_matrix/client/v3/rooms/{}/messages?dir=f&limit=100&from=s0", enc(&room)), Some(&token)).await;
+    let forward = server
+        .get(&format!("/_matrix/client/v3/rooms/{}/messages?dir=f&limit=100&from=s0", enc(&room)), Some(&token))
+        .await;
     assert_eq!(forward.body["chunk"][0]["type"], "m.room.create");
     assert!(forward.body.get("end").is_none());
 }
@@ -263,7 +360,9 @@ async fn invite_join_leave_members() {
 
     let denied = server.post(&format!("/_matrix/client/v3/join/{}", enc(&room)), Some(&guest), json!({})).await;
     assert_eq!(denied.status, StatusCode::FORBIDDEN);
-    let invited = server.post(&format!("/_matrix/client/v3/rooms/{}/invite", enc(&room)), Some(&admin), json!({"user_id": guest_id})).await;
+    let invited = server
+        .post(&format!("/_matrix/client/v3/rooms/{}/invite", enc(&room)), Some(&admin), json!({"user_id": guest_id}))
+        .await;
     assert_eq!(invited.status, StatusCode::OK, "{:?}", invited.body);
     let sync = server.sync(&guest, None, 0).await;
     let invite_state = sync["rooms"]["invite"][&room]["invite_state"]["events"].as_array().unwrap();
@@ -291,7 +390,13 @@ async fn invite_join_leave_members() {
     let after_leave = server.sync(&guest, Some(&since), 0).await;
     let leave_events = after_leave["rooms"]["leave"][&room]["timeline"]["events"].as_array().unwrap();
     assert_eq!(leave_events.last().unwrap()["content"]["membership"], "leave");
-    let send = server.put(&format!("/_matrix/client/v3/rooms/{}/send/m.room.message/x", enc(&room)), Some(&guest), json!({"body": "hi", "msgtype": "m.text"})).await;
+    let send = server
+        .put(
+            &format!("/_matrix/client/v3/rooms/{}/send/m.room.message/x", enc(&room)),
+            Some(&guest),
+            json!({"body": "hi", "msgtype": "m.text"}),
+        )
+        .await;
     assert_eq!(send.status, StatusCode::FORBIDDEN);
 }
 
@@ -305,7 +410,13 @@ async fn display_name_round_trip() {
     assert_eq!(server.get(&path, None).await.body["displayname"], "运维管理员");
     let members = server.get(&format!("/_matrix/client/v3/rooms/{}/joined_members", enc(&room)), Some(&token)).await;
     assert_eq!(members.body["joined"][format!("@{ADMIN}:localhost")]["display_name"], "运维管理员");
-    let other = server.put(&format!("/_matrix/client/v3/profile/{}/displayname", enc("@someone:localhost")), Some(&token), json!({"displayname": "x"})).await;
+    let other = server
+        .put(
+            &format!("/_matrix/client/v3/profile/{}/displayname", enc("@someone:localhost")),
+            Some(&token),
+            json!({"displayname": "x"}),
+        )
+        .await;
     assert_eq!(other.status, StatusCode::FORBIDDEN);
 }
 
@@ -314,7 +425,9 @@ async fn password_change_interactive_auth() {
     let server = TestServer::start().await;
     let token = server.admin_token().await;
     let other_session = server.admin_token().await;
-    let start = server.post("/_matrix/client/v3/account/password", Some(&token), json!({"new_password": "Another-Good-Pass-5"})).await;
+    let start = server
+        .post("/_matrix/client/v3/account/password", Some(&token), json!({"new_password": "Another-Good-Pass-5"}))
+        .await;
     assert_eq!(start.status, StatusCode::UNAUTHORIZED);
     assert_eq!(start.body["flows"][0]["stages"][0], "m.login.password");
     let session = start.body["session"].as_str().unwrap();
@@ -330,8 +443,16 @@ async fn password_change_interactive_auth() {
         .post("/_matrix/client/v3/account/password", Some(&token), json!({"new_password": "Another-Good-Pass-5", "auth": {"type": "m.login.password", "identifier": {"type": "m.id.user", "user": ADMIN}, "password": PASSWORD, "session": session}}))
         .await;
     assert_eq!(done.status, StatusCode::OK, "{:?}", done.body);
-    assert_eq!(server.get("/_matrix/client/v3/account/whoami", Some(&token)).await.status, StatusCode::OK, "the changing session stays");
-    assert_eq!(server.get("/_matrix/client/v3/account/whoami", Some(&other_session)).await.status, StatusCode::UNAUTHORIZED, "other sessions end");
+    assert_eq!(
+        server.get("/_matrix/client/v3/account/whoami", Some(&token)).await.status,
+        StatusCode::OK,
+        "the changing session stays"
+    );
+    assert_eq!(
+        server.get("/_matrix/client/v3/account/whoami", Some(&other_session)).await.status,
+        StatusCode::UNAUTHORIZED,
+        "other sessions end"
+    );
     server.login(ADMIN, "Another-Good-Pass-5").await;
 }
 
@@ -357,9 +478,20 @@ async fn account_data_global_and_room() {
     let room = server.create_room(&token, json!({})).await;
     let me = enc(&format!("@{ADMIN}:localhost"));
     let since = server.sync(&token, None, 0).await["next_batch"].as_str().unwrap().to_owned();
-    server.put(&format!("/_matrix/client/v3/user/{me}/account_data/io.usher.test"), Some(&token), json!({"a": 1})).await;
-    server.put(&format!("/_matrix/client/v3/user/{me}/rooms/{}/account_data/m.tag", enc(&room)), Some(&token), json!({"tags": {"u.work": {}}})).await;
-    assert_eq!(server.get(&format!("/_matrix/client/v3/user/{me}/account_data/io.usher.test"), Some(&token)).await.body["a"], 1);
+    server
+        .put(&format!("/_matrix/client/v3/user/{me}/account_data/io.usher.test"), Some(&token), json!({"a": 1}))
+        .await;
+    server
+        .put(
+            &format!("/_matrix/client/v3/user/{me}/rooms/{}/account_data/m.tag", enc(&room)),
+            Some(&token),
+            json!({"tags": {"u.work": {}}}),
+        )
+        .await;
+    assert_eq!(
+        server.get(&format!("/_matrix/client/v3/user/{me}/account_data/io.usher.test"), Some(&token)).await.body["a"],
+        1
+    );
     let sync = server.sync(&token, Some(&since), 0).await;
     assert_eq!(sync["account_data"]["events"][0]["type"], "io.usher.test");
     assert_eq!(sync["rooms"]["join"][&room]["account_data"]["events"][0]["type"], "m.tag");
@@ -387,9 +519,13 @@ async fn state_and_power_levels() {
 #[tokio::test]
 async fn errors_localized() {
     let server = TestServer::start().await;
-    let reply = server.send(Method::GET, "/_matrix/client/v3/account/whoami", None, None, &[("accept-language", "zh-CN")]).await;
+    let reply = server
+        .send(Method::GET, "/_matrix/client/v3/account/whoami", None, None, &[("accept-language", "zh-CN")])
+        .await;
     assert!(reply.body["error"].as_str().unwrap().contains("令牌"), "{:?}", reply.body);
-    let english = server.send(Method::GET, "/_matrix/client/v3/account/whoami", None, None, &[("accept-language", "en-US")]).await;
+    let english = server
+        .send(Method::GET, "/_matrix/client/v3/account/whoami", None, None, &[("accept-language", "en-US")])
+        .await;
     assert!(english.body["error"].as_str().unwrap().contains("access token"));
 }
 
@@ -398,13 +534,16 @@ async fn credential_requests_limited_per_address() {
     use axum::extract::connect_info::MockConnectInfo;
     use tower::ServiceExt;
 
-    let server = TestServer::with_settings(|s| s.credential_rate = usher_service::RateLimit { per_second: 1, burst: 2 }).await;
+    let server =
+        TestServer::with_settings(|s| s.credential_rate = usher_service::RateLimit { per_second: 1, burst: 2 }).await;
     let router = server.router.clone().layer(MockConnectInfo(std::net::SocketAddr::from(([192, 0, 2, 7], 5000))));
     let login = || {
         axum::http::Request::builder()
             .method(Method::POST)
             .uri("/_matrix/client/v3/login")
-            .body(axum::body::Body::from(json!({"type": "m.login.password", "user": ADMIN, "password": PASSWORD}).to_string()))
+            .body(axum::body::Body::from(
+                json!({"type": "m.login.password", "user": ADMIN, "password": PASSWORD}).to_string(),
+            ))
             .unwrap()
     };
     for _ in 0..2 {
@@ -413,7 +552,8 @@ async fn credential_requests_limited_per_address() {
     let limited = router.clone().oneshot(login()).await.unwrap();
     assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(limited.headers().get("retry-after").is_some());
-    let whoami = axum::http::Request::builder().uri("/_matrix/client/versions").body(axum::body::Body::empty()).unwrap();
+    let whoami =
+        axum::http::Request::builder().uri("/_matrix/client/versions").body(axum::body::Body::empty()).unwrap();
     assert_eq!(router.oneshot(whoami).await.unwrap().status(), StatusCode::OK, "other endpoints are not limited");
 }
 

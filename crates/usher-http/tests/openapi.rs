@@ -113,9 +113,18 @@ impl Contract {
         let schema = &response["content"]["application/json"]["schema"];
         assert!(schema.is_object(), "{method} {template} {} has no application/json schema", reply.status);
         let content_type = reply.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
-        assert!(content_type.starts_with("application/json"), "{method} {template} {}: content type {content_type:?}", reply.status);
+        assert!(
+            content_type.starts_with("application/json"),
+            "{method} {template} {}: content type {content_type:?}",
+            reply.status
+        );
         let errors = self.errors(schema, &reply.body);
-        assert!(errors.is_empty(), "{method} {template} {}: body does not match openapi.json: {errors:#?}\nbody: {}", reply.status, reply.body);
+        assert!(
+            errors.is_empty(),
+            "{method} {template} {}: body does not match openapi.json: {errors:#?}\nbody: {}",
+            reply.status,
+            reply.body
+        );
     }
 
     /// Returns whether a request body matches the operation's request schema.
@@ -192,7 +201,8 @@ fn document_structure_complete() {
 fn document_routes_match_list() {
     let document = document();
     let documented = documented_routes(&document);
-    let expected: BTreeSet<(String, String)> = USHER_ROUTES.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
+    let expected: BTreeSet<(String, String)> =
+        USHER_ROUTES.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
     assert_eq!(documented, expected, "openapi.json and USHER_ROUTES list different routes");
     for (_, path) in &documented {
         assert!(path.starts_with("/_usher/v1/"), "{path} is outside /_usher/v1");
@@ -211,7 +221,12 @@ async fn documented_routes_served() {
         assert!(!unrecognized, "{method} {path} is not routed: {:?}", reply.body);
 
         let secured = !contract.operation(method, template)["security"].as_array().expect("security array").is_empty();
-        assert_eq!(reply.status == StatusCode::UNAUTHORIZED, secured, "{method} {path} without a token returned {}", reply.status);
+        assert_eq!(
+            reply.status == StatusCode::UNAUTHORIZED,
+            secured,
+            "{method} {path} without a token returned {}",
+            reply.status
+        );
         contract.check(method, template, &reply);
     }
 }
@@ -228,7 +243,12 @@ async fn undocumented_methods_not_allowed() {
             }
             let path = concrete_path(template);
             let reply = server.send(Method::from_bytes(method.as_bytes()).unwrap(), &path, None, None, &[]).await;
-            assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path} is served but not documented: {:?}", reply.body);
+            assert_eq!(
+                reply.status,
+                StatusCode::METHOD_NOT_ALLOWED,
+                "{method} {path} is served but not documented: {:?}",
+                reply.body
+            );
         }
     }
 }
@@ -257,10 +277,15 @@ async fn undocumented_paths_unrecognized() {
 async fn rule_ids_match_served_rules() {
     let server = TestServer::start().await;
     let document = document();
-    let documented: BTreeSet<&str> =
-        document["components"]["schemas"]["RuleId"]["enum"].as_array().expect("RuleId enum").iter().filter_map(Value::as_str).collect();
+    let documented: BTreeSet<&str> = document["components"]["schemas"]["RuleId"]["enum"]
+        .as_array()
+        .expect("RuleId enum")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
     let reply = server.get("/_usher/v1/registration/rules", None).await;
-    let served: BTreeSet<&str> = reply.body["rules"].as_array().expect("rules").iter().filter_map(|r| r["id"].as_str()).collect();
+    let served: BTreeSet<&str> =
+        reply.body["rules"].as_array().expect("rules").iter().filter_map(|r| r["id"].as_str()).collect();
     assert_eq!(documented, served, "the default settings activate every rule, so both lists must match");
 }
 
@@ -269,8 +294,15 @@ fn request_schemas_match_server_rules() {
     let contract = Contract::new();
     let register = ("POST", "/_usher/v1/registrations");
     assert!(contract.request_is_valid(register.0, register.1, &json!({})));
-    assert!(contract.request_is_valid(register.0, register.1, &json!({"username": "zhangsan01", "groups": ["#club:localhost"], "open_direct_chat": true})));
-    assert!(!contract.request_is_valid(register.0, register.1, &json!({"usernme": "typo"})), "unknown fields are rejected");
+    assert!(contract.request_is_valid(
+        register.0,
+        register.1,
+        &json!({"username": "zhangsan01", "groups": ["#club:localhost"], "open_direct_chat": true})
+    ));
+    assert!(
+        !contract.request_is_valid(register.0, register.1, &json!({"usernme": "typo"})),
+        "unknown fields are rejected"
+    );
     assert!(!contract.request_is_valid(register.0, register.1, &json!({"note": "x".repeat(501)})));
     assert!(!contract.request_is_valid(register.0, register.1, &json!({"groups": ["club"]})));
 
@@ -281,7 +313,11 @@ fn request_schemas_match_server_rules() {
     assert!(!contract.request_is_valid(grant.0, grant.1, &json!({"weekly_quota": 5})), "unknown fields are rejected");
 
     let activate = ("POST", "/_usher/v1/activate");
-    assert!(contract.request_is_valid(activate.0, activate.1, &json!({"username": "a", "initial_password": "b", "new_password": "c"})));
+    assert!(contract.request_is_valid(
+        activate.0,
+        activate.1,
+        &json!({"username": "a", "initial_password": "b", "new_password": "c"})
+    ));
     assert!(!contract.request_is_valid(activate.0, activate.1, &json!({"username": "a"})));
 }
 
@@ -314,7 +350,8 @@ async fn registration_responses_match_schemas() {
     assert!(contract.declares_header(REGISTER.0, REGISTER.1, StatusCode::CREATED, "Idempotent-Replayed"));
     contract.check(REGISTER.0, REGISTER.1, &replayed);
 
-    let reused = server.send(Method::POST, REGISTER.1, Some(&admin), Some(json!({"username": "schema0002"})), &key).await;
+    let reused =
+        server.send(Method::POST, REGISTER.1, Some(&admin), Some(json!({"username": "schema0002"})), &key).await;
     assert_eq!(reused.status, StatusCode::UNPROCESSABLE_ENTITY);
     contract.check(REGISTER.0, REGISTER.1, &reused);
 
@@ -329,7 +366,13 @@ async fn registration_responses_match_schemas() {
     contract.check(REGISTER.0, REGISTER.1, &broken);
 
     let broken_zh = server
-        .send(Method::POST, REGISTER.1, Some(&admin), Some(json!({"username": "schema0001"})), &[("accept-language", "zh-CN")])
+        .send(
+            Method::POST,
+            REGISTER.1,
+            Some(&admin),
+            Some(json!({"username": "schema0001"})),
+            &[("accept-language", "zh-CN")],
+        )
         .await;
     assert_eq!(broken_zh.body["errcode"], "M_USER_IN_USE");
     contract.check(REGISTER.0, REGISTER.1, &broken_zh);
@@ -346,7 +389,8 @@ async fn registration_responses_match_schemas() {
     assert_eq!(bad_group.body["errcode"], "M_INVALID_PARAM");
     contract.check(REGISTER.0, REGISTER.1, &bad_group);
 
-    let unknown_group = server.register(&admin, json!({"username": "schema0003", "groups": ["#nowhere:localhost"]})).await;
+    let unknown_group =
+        server.register(&admin, json!({"username": "schema0003", "groups": ["#nowhere:localhost"]})).await;
     assert_eq!(unknown_group.status, StatusCode::NOT_FOUND);
     contract.check(REGISTER.0, REGISTER.1, &unknown_group);
 
@@ -375,15 +419,33 @@ async fn activation_responses_match_schemas() {
     assert_eq!(missing.body["errcode"], "M_MISSING_PARAM");
     contract.check(ACTIVATE.0, ACTIVATE.1, &missing);
 
-    let weak = server.post(ACTIVATE.1, None, json!({"username": "schema0101", "initial_password": "Initial-Pass-77", "new_password": "12345678"})).await;
+    let weak = server
+        .post(
+            ACTIVATE.1,
+            None,
+            json!({"username": "schema0101", "initial_password": "Initial-Pass-77", "new_password": "12345678"}),
+        )
+        .await;
     assert_eq!(weak.body["errcode"], "M_WEAK_PASSWORD");
     contract.check(ACTIVATE.0, ACTIVATE.1, &weak);
 
-    let same = server.post(ACTIVATE.1, None, json!({"username": "schema0101", "initial_password": "Initial-Pass-77", "new_password": "Initial-Pass-77"})).await;
+    let same = server
+        .post(
+            ACTIVATE.1,
+            None,
+            json!({"username": "schema0101", "initial_password": "Initial-Pass-77", "new_password": "Initial-Pass-77"}),
+        )
+        .await;
     assert_eq!(same.body["errcode"], "M_WEAK_PASSWORD");
     contract.check(ACTIVATE.0, ACTIVATE.1, &same);
 
-    let wrong = server.post(ACTIVATE.1, None, json!({"username": "schema0101", "initial_password": "Wrong-Pass-77", "new_password": "Brand-New-Pass-1"})).await;
+    let wrong = server
+        .post(
+            ACTIVATE.1,
+            None,
+            json!({"username": "schema0101", "initial_password": "Wrong-Pass-77", "new_password": "Brand-New-Pass-1"}),
+        )
+        .await;
     assert_eq!(wrong.status, StatusCode::FORBIDDEN);
     contract.check(ACTIVATE.0, ACTIVATE.1, &wrong);
 
@@ -398,7 +460,13 @@ async fn activation_responses_match_schemas() {
     for _ in 0..10 {
         server.post(ACTIVATE.1, None, json!({"username": "nobody0101", "initial_password": "Wrong-Pass-77", "new_password": "Brand-New-Pass-1"})).await;
     }
-    let locked = server.post(ACTIVATE.1, None, json!({"username": "nobody0101", "initial_password": "Wrong-Pass-77", "new_password": "Brand-New-Pass-1"})).await;
+    let locked = server
+        .post(
+            ACTIVATE.1,
+            None,
+            json!({"username": "nobody0101", "initial_password": "Wrong-Pass-77", "new_password": "Brand-New-Pass-1"}),
+        )
+        .await;
     assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS, "{:?}", locked.body);
     assert!(locked.headers.get("retry-after").is_some());
     assert!(contract.declares_header(ACTIVATE.0, ACTIVATE.1, StatusCode::TOO_MANY_REQUESTS, "Retry-After"));
@@ -429,7 +497,8 @@ async fn sponsorship_responses_match_schemas() {
     assert_eq!(unknown_field.body["errcode"], "M_BAD_JSON");
     contract.check(GRANT_PUT.0, GRANT_PUT.1, &unknown_field);
 
-    let unknown_user = server.put(&format!("/_usher/v1/admin/sponsors/{}", enc("@nobody:localhost")), Some(&admin), json!({})).await;
+    let unknown_user =
+        server.put(&format!("/_usher/v1/admin/sponsors/{}", enc("@nobody:localhost")), Some(&admin), json!({})).await;
     assert_eq!(unknown_user.status, StatusCode::NOT_FOUND);
     contract.check(GRANT_PUT.0, GRANT_PUT.1, &unknown_user);
 
@@ -485,7 +554,9 @@ async fn listing_responses_match_schemas() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body["next_batch"].is_string());
     contract.check(SPONSORED.0, SPONSORED.1, &page);
-    let last = server.get(&format!("/_usher/v1/sponsored?from={}", page.body["next_batch"].as_str().unwrap()), Some(&admin)).await;
+    let last = server
+        .get(&format!("/_usher/v1/sponsored?from={}", page.body["next_batch"].as_str().unwrap()), Some(&admin))
+        .await;
     assert_eq!(last.status, StatusCode::OK);
     contract.check(SPONSORED.0, SPONSORED.1, &last);
     let bad_limit = server.get("/_usher/v1/sponsored?limit=abc", Some(&admin)).await;
@@ -499,7 +570,8 @@ async fn listing_responses_match_schemas() {
         assert_eq!(chain.body["chain"][0]["user_id"], format!("@{ADMIN}:localhost"));
         contract.check(SPONSOR_CHAIN.0, SPONSOR_CHAIN.1, &chain);
     }
-    let top = server.get(&format!("/_usher/v1/users/{}/sponsor", enc(&format!("@{ADMIN}:localhost"))), Some(&admin)).await;
+    let top =
+        server.get(&format!("/_usher/v1/users/{}/sponsor", enc(&format!("@{ADMIN}:localhost"))), Some(&admin)).await;
     assert_eq!(top.status, StatusCode::OK);
     assert_eq!(top.body["sponsor"], Value::Null);
     contract.check(SPONSOR_CHAIN.0, SPONSOR_CHAIN.1, &top);

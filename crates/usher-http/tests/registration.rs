@@ -9,7 +9,10 @@ use common::{enc, TestServer, ADMIN};
 use serde_json::{json, Value};
 
 fn rule_ids(body: &Value) -> Vec<String> {
-    body["violations"].as_array().map(|v| v.iter().map(|x| x["rule"].as_str().unwrap_or("").to_owned()).collect()).unwrap_or_default()
+    body["violations"]
+        .as_array()
+        .map(|v| v.iter().map(|x| x["rule"].as_str().unwrap_or("").to_owned()).collect())
+        .unwrap_or_default()
 }
 
 #[tokio::test]
@@ -36,7 +39,11 @@ async fn story_register_activate_chat() {
     assert!(refused.body["error"].as_str().unwrap().contains("激活"), "{:?}", refused.body);
 
     let activated = server
-        .post("/_usher/v1/activate", None, json!({"username": "zhangsan01", "initial_password": initial, "new_password": "Walk-In-The-Hills-7"}))
+        .post(
+            "/_usher/v1/activate",
+            None,
+            json!({"username": "zhangsan01", "initial_password": initial, "new_password": "Walk-In-The-Hills-7"}),
+        )
         .await;
     assert_eq!(activated.status, StatusCode::OK, "{:?}", activated.body);
     assert_eq!(activated.body["user_id"], "@zhangsan01:localhost");
@@ -53,10 +60,22 @@ async fn story_register_activate_chat() {
     let user_sync = server.sync(&user, None, 0).await;
     let room = &user_sync["rooms"]["join"][&group];
     assert!(room.is_object(), "group missing from sync: {user_sync}");
-    let names: Vec<&Value> = room["state"]["events"].as_array().unwrap().iter().chain(room["timeline"]["events"].as_array().unwrap()).filter(|e| e["type"] == "m.room.name").collect();
+    let names: Vec<&Value> = room["state"]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(room["timeline"]["events"].as_array().unwrap())
+        .filter(|e| e["type"] == "m.room.name")
+        .collect();
     assert_eq!(names[0]["content"]["name"], "Hiking club");
 
-    let sent = server.put(&format!("/_matrix/client/v3/rooms/{}/send/m.room.message/txn1", enc(&group)), Some(&user), json!({"msgtype": "m.text", "body": "你好，大家好"})).await;
+    let sent = server
+        .put(
+            &format!("/_matrix/client/v3/rooms/{}/send/m.room.message/txn1", enc(&group)),
+            Some(&user),
+            json!({"msgtype": "m.text", "body": "你好，大家好"}),
+        )
+        .await;
     assert_eq!(sent.status, StatusCode::OK, "{:?}", sent.body);
     let update = server.sync(&admin, Some(&since), 5_000).await;
     let events = update["rooms"]["join"][&group]["timeline"]["events"].as_array().unwrap();
@@ -84,11 +103,18 @@ async fn violations_in_chinese() {
     let server = TestServer::start().await;
     let admin = server.admin_token().await;
     let reply = server
-        .send(Method::POST, "/_usher/v1/registrations", Some(&admin), Some(json!({"username": "admin"})), &[("accept-language", "zh-CN")])
+        .send(
+            Method::POST,
+            "/_usher/v1/registrations",
+            Some(&admin),
+            Some(json!({"username": "admin"})),
+            &[("accept-language", "zh-CN")],
+        )
         .await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert!(rule_ids(&reply.body).contains(&"username.reserved".to_owned()));
-    let messages: Vec<&str> = reply.body["violations"].as_array().unwrap().iter().map(|v| v["message"].as_str().unwrap()).collect();
+    let messages: Vec<&str> =
+        reply.body["violations"].as_array().unwrap().iter().map(|v| v["message"].as_str().unwrap()).collect();
     assert!(messages.iter().any(|m| m.contains("保留")), "{messages:?}");
 }
 
@@ -206,17 +232,35 @@ async fn pending_account_cannot_sponsor() {
     let reply = server.register(&admin, json!({"username": "pending01", "password": "Pending-Pass-42"})).await;
     assert_eq!(reply.status, StatusCode::CREATED);
     // Pending accounts cannot log in, so give one a session directly.
-    let login = server.services.login(usher_service::LoginRequest {
-        user: "pending01".into(), password: "Pending-Pass-42".into(), device_id: None, initial_device_display_name: None,
-    }).await;
+    let login = server
+        .services
+        .login(usher_service::LoginRequest {
+            user: "pending01".into(),
+            password: "Pending-Pass-42".into(),
+            device_id: None,
+            initial_device_display_name: None,
+        })
+        .await;
     assert!(login.is_err(), "a pending account has no login");
     let room = server.create_room(&admin, json!({})).await;
-    server.put(&format!("/_usher/v1/admin/sponsors/{}", enc("@pending01:localhost")), Some(&admin), json!({"daily_quota": 5})).await;
+    server
+        .put(
+            &format!("/_usher/v1/admin/sponsors/{}", enc("@pending01:localhost")),
+            Some(&admin),
+            json!({"daily_quota": 5}),
+        )
+        .await;
     let store = server.services.store().clone();
-    store.create_session(usher_store::NewSession {
-        token_hash: usher_service::credentials::sha256_hex(b"pending-token"),
-        user_id: "@pending01:localhost".into(), device_id: "DEV".into(), device_display_name: None, created_at: 0,
-    }).await.unwrap();
+    store
+        .create_session(usher_store::NewSession {
+            token_hash: usher_service::credentials::sha256_hex(b"pending-token"),
+            user_id: "@pending01:localhost".into(),
+            device_id: "DEV".into(),
+            device_display_name: None,
+            created_at: 0,
+        })
+        .await
+        .unwrap();
     let reply = server.register("pending-token", json!({"username": "child0001", "groups": [room]})).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     assert!(reply.body["error"].as_str().unwrap().contains("not activated"), "{:?}", reply.body);
@@ -263,7 +307,9 @@ async fn quota_race_creates_exact_count() {
     for i in 0..30 {
         let server = server.clone();
         let sponsor = sponsor.clone();
-        tasks.push(tokio::spawn(async move { server.register(&sponsor, json!({"username": format!("raced{i:04}")})).await.status }));
+        tasks.push(tokio::spawn(async move {
+            server.register(&sponsor, json!({"username": format!("raced{i:04}")})).await.status
+        }));
     }
     let mut created = 0;
     let mut limited = 0;
@@ -291,7 +337,15 @@ async fn idempotency_key_replays() {
         let admin = admin.clone();
         let body = body.clone();
         tasks.push(tokio::spawn(async move {
-            server.send(Method::POST, "/_usher/v1/registrations", Some(&admin), Some(body), &[("idempotency-key", "order-42")]).await
+            server
+                .send(
+                    Method::POST,
+                    "/_usher/v1/registrations",
+                    Some(&admin),
+                    Some(body),
+                    &[("idempotency-key", "order-42")],
+                )
+                .await
         }));
     }
     let mut bodies = Vec::new();
@@ -306,12 +360,26 @@ async fn idempotency_key_replays() {
     assert_eq!(listed.body["accounts"].as_array().unwrap().len(), 1);
 
     let other = server
-        .send(Method::POST, "/_usher/v1/registrations", Some(&admin), Some(json!({"username": "idem00002"})), &[("idempotency-key", "order-42")])
+        .send(
+            Method::POST,
+            "/_usher/v1/registrations",
+            Some(&admin),
+            Some(json!({"username": "idem00002"})),
+            &[("idempotency-key", "order-42")],
+        )
         .await;
     assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(other.body["errcode"], "IO.USHER.IDEMPOTENCY_KEY_REUSED");
     let too_long = "k".repeat(256);
-    let reply = server.send(Method::POST, "/_usher/v1/registrations", Some(&admin), Some(json!({})), &[("idempotency-key", &too_long)]).await;
+    let reply = server
+        .send(
+            Method::POST,
+            "/_usher/v1/registrations",
+            Some(&admin),
+            Some(json!({})),
+            &[("idempotency-key", &too_long)],
+        )
+        .await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
 }
 
@@ -322,10 +390,17 @@ async fn direct_chat_marked_for_both() {
     let reply = server.register(&admin, json!({"username": "directuser", "open_direct_chat": true})).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
     let room = reply.body["direct_chat"].as_str().unwrap().to_owned();
-    let direct = server.get(&format!("/_matrix/client/v3/user/{}/account_data/m.direct", enc(&format!("@{ADMIN}:localhost"))), Some(&admin)).await;
+    let direct = server
+        .get(
+            &format!("/_matrix/client/v3/user/{}/account_data/m.direct", enc(&format!("@{ADMIN}:localhost"))),
+            Some(&admin),
+        )
+        .await;
     assert_eq!(direct.body["@directuser:localhost"], json!([room]));
     let user = server.login_after_activation("directuser", reply.body["initial_password"].as_str().unwrap()).await;
-    let own = server.get(&format!("/_matrix/client/v3/user/{}/account_data/m.direct", enc("@directuser:localhost")), Some(&user)).await;
+    let own = server
+        .get(&format!("/_matrix/client/v3/user/{}/account_data/m.direct", enc("@directuser:localhost")), Some(&user))
+        .await;
     assert_eq!(own.body[format!("@{ADMIN}:localhost")], json!([room]));
     let members = server.get(&format!("/_matrix/client/v3/rooms/{}/joined_members", enc(&room)), Some(&user)).await;
     assert_eq!(members.body["joined"].as_object().unwrap().len(), 2);
@@ -336,15 +411,45 @@ async fn activation_errors_reveal_nothing() {
     let server = TestServer::start().await;
     let admin = server.admin_token().await;
     server.register(&admin, json!({"username": "secret001", "password": "Initial-Pass-77"})).await;
-    let wrong = server.post("/_usher/v1/activate", None, json!({"username": "secret001", "initial_password": "Wrong-Pass-77", "new_password": "Brand-New-Pass-1"})).await;
-    let unknown = server.post("/_usher/v1/activate", None, json!({"username": "nobody0001", "initial_password": "Wrong-Pass-77", "new_password": "Brand-New-Pass-1"})).await;
+    let wrong = server
+        .post(
+            "/_usher/v1/activate",
+            None,
+            json!({"username": "secret001", "initial_password": "Wrong-Pass-77", "new_password": "Brand-New-Pass-1"}),
+        )
+        .await;
+    let unknown = server
+        .post(
+            "/_usher/v1/activate",
+            None,
+            json!({"username": "nobody0001", "initial_password": "Wrong-Pass-77", "new_password": "Brand-New-Pass-1"}),
+        )
+        .await;
     assert_eq!(wrong.status, StatusCode::FORBIDDEN);
     assert_eq!(wrong.status, unknown.status);
     assert_eq!(wrong.body, unknown.body);
-    let login_wrong = server.post("/_matrix/client/v3/login", None, json!({"type": "m.login.password", "user": "secret001", "password": "nope-nope-1"})).await;
-    let login_unknown = server.post("/_matrix/client/v3/login", None, json!({"type": "m.login.password", "user": "nobody0001", "password": "nope-nope-1"})).await;
+    let login_wrong = server
+        .post(
+            "/_matrix/client/v3/login",
+            None,
+            json!({"type": "m.login.password", "user": "secret001", "password": "nope-nope-1"}),
+        )
+        .await;
+    let login_unknown = server
+        .post(
+            "/_matrix/client/v3/login",
+            None,
+            json!({"type": "m.login.password", "user": "nobody0001", "password": "nope-nope-1"}),
+        )
+        .await;
     assert_eq!(login_wrong.body, login_unknown.body);
-    let weak = server.post("/_usher/v1/activate", None, json!({"username": "secret001", "initial_password": "Initial-Pass-77", "new_password": "12345678"})).await;
+    let weak = server
+        .post(
+            "/_usher/v1/activate",
+            None,
+            json!({"username": "secret001", "initial_password": "Initial-Pass-77", "new_password": "12345678"}),
+        )
+        .await;
     assert_eq!(weak.status, StatusCode::BAD_REQUEST);
     assert_eq!(weak.body["errcode"], "M_WEAK_PASSWORD");
     let missing = server.post("/_usher/v1/activate", None, json!({"username": "secret001"})).await;
@@ -354,7 +459,8 @@ async fn activation_errors_reveal_nothing() {
 #[tokio::test]
 async fn rules_endpoint_shape() {
     let server = TestServer::start().await;
-    let reply = server.send(Method::GET, "/_usher/v1/registration/rules", None, None, &[("accept-language", "zh-CN")]).await;
+    let reply =
+        server.send(Method::GET, "/_usher/v1/registration/rules", None, None, &[("accept-language", "zh-CN")]).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.body["username"]["min_length"], 7);
     assert_eq!(reply.body["password"]["max_length"], 128);
@@ -391,7 +497,10 @@ async fn sponsored_list_paginates() {
     let server = TestServer::start().await;
     let admin = server.admin_token().await;
     for i in 0..5 {
-        assert_eq!(server.register(&admin, json!({"username": format!("paged{i:04}")})).await.status, StatusCode::CREATED);
+        assert_eq!(
+            server.register(&admin, json!({"username": format!("paged{i:04}")})).await.status,
+            StatusCode::CREATED
+        );
     }
     server.register_active(&admin, "paged0099", &[]).await;
     let first = server.get("/_usher/v1/sponsored?limit=4", Some(&admin)).await;
@@ -424,7 +533,11 @@ trait ActivateExt {
 impl ActivateExt for TestServer {
     async fn login_after_activation(&self, username: &str, initial: &str) -> String {
         let reply = self
-            .post("/_usher/v1/activate", None, json!({"username": username, "initial_password": initial, "new_password": "Fresh-Own-Pass-9"}))
+            .post(
+                "/_usher/v1/activate",
+                None,
+                json!({"username": username, "initial_password": initial, "new_password": "Fresh-Own-Pass-9"}),
+            )
             .await;
         assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
         reply.body["access_token"].as_str().unwrap().to_owned()

@@ -18,19 +18,30 @@ impl Services {
         Ok(())
     }
 
-    pub async fn account_data(&self, caller: &Caller, user_id: &str, room_id: Option<&str>, data_type: &str) -> Result<Value, Error> {
+    pub async fn account_data(
+        &self,
+        caller: &Caller,
+        user_id: &str,
+        room_id: Option<&str>,
+        data_type: &str,
+    ) -> Result<Value, Error> {
         Self::require_self(caller, user_id)?;
-        self.store()
-            .account_data(user_id, room_id, data_type)
-            .await
-            .map_err(db)?
-            .ok_or_else(|| Error::not_found(Message::Other {
+        self.store().account_data(user_id, room_id, data_type).await.map_err(db)?.ok_or_else(|| {
+            Error::not_found(Message::Other {
                 en: format!("No account data of type {data_type}."),
                 zh: format!("没有类型为 {data_type} 的账号数据。"),
-            }))
+            })
+        })
     }
 
-    pub async fn set_account_data(&self, caller: &Caller, user_id: &str, room_id: Option<&str>, data_type: &str, content: Value) -> Result<(), Error> {
+    pub async fn set_account_data(
+        &self,
+        caller: &Caller,
+        user_id: &str,
+        room_id: Option<&str>,
+        data_type: &str,
+        content: Value,
+    ) -> Result<(), Error> {
         Self::require_self(caller, user_id)?;
         if !content.is_object() {
             return Err(Error::bad_json("account data content must be a JSON object"));

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use usher_core::username::{localpart_of, normalize};
 use usher_core::{Error, ErrorCode, Message};
-use usher_store::{AccountState, Activation, AuditRecord, EndSessions, NewSession, ProfileUpdate, UserRecord, WriteBatch};
+use usher_store::{
+    AccountState, Activation, AuditRecord, EndSessions, NewSession, ProfileUpdate, UserRecord, WriteBatch,
+};
 
 use crate::credentials::{hash_password, random_token, sha256_hex, verify_password};
 use crate::store_error::db;
@@ -94,7 +96,8 @@ fn login_failed() -> Error {
 }
 
 fn locked_out(remaining: Duration) -> Error {
-    Error::new(ErrorCode::LimitExceeded, Message::RateLimited).with_extra(json!({ "retry_after_ms": remaining.as_millis() as u64 }))
+    Error::new(ErrorCode::LimitExceeded, Message::RateLimited)
+        .with_extra(json!({ "retry_after_ms": remaining.as_millis() as u64 }))
 }
 
 impl Services {
@@ -106,10 +109,14 @@ impl Services {
         }
         let found = self.store().session(&token_hash).await.map_err(db)?;
         let Some(found) = found else {
-            return Err(Error::new(ErrorCode::UnknownToken, Message::UnknownToken).with_extra(json!({ "soft_logout": false })));
+            return Err(
+                Error::new(ErrorCode::UnknownToken, Message::UnknownToken).with_extra(json!({ "soft_logout": false }))
+            );
         };
         if found.user.state == AccountState::Deactivated {
-            return Err(Error::new(ErrorCode::UnknownToken, Message::UnknownToken).with_extra(json!({ "soft_logout": false })));
+            return Err(
+                Error::new(ErrorCode::UnknownToken, Message::UnknownToken).with_extra(json!({ "soft_logout": false }))
+            );
         }
         let caller = Caller {
             user_id: found.user.user_id,
@@ -149,10 +156,12 @@ impl Services {
         match user.state {
             AccountState::Pending => return Err(Error::forbidden(Message::AccountPending)),
             AccountState::Deactivated => {
-                return Err(Error::new(ErrorCode::UserDeactivated, Message::Other {
-                    en: "This account has been deactivated.".into(),
-                    zh: "该账号已被停用。".into(),
-                }))
+                return Err(Error::new(
+                    ErrorCode::UserDeactivated,
+                    Message::Other {
+                        en: "This account has been deactivated.".into(), zh: "该账号已被停用。".into()
+                    },
+                ))
             }
             AccountState::Active => {}
         }
@@ -160,7 +169,12 @@ impl Services {
         self.open_session(&user.user_id, request.device_id, request.initial_device_display_name).await
     }
 
-    pub(crate) async fn open_session(&self, user_id: &str, device_id: Option<String>, display_name: Option<String>) -> Result<LoginResponse, Error> {
+    pub(crate) async fn open_session(
+        &self,
+        user_id: &str,
+        device_id: Option<String>,
+        display_name: Option<String>,
+    ) -> Result<LoginResponse, Error> {
         let token = random_token();
         let device_id = device_id.filter(|d| !d.is_empty() && d.len() <= 255).unwrap_or_else(ids::new_device_id);
         let session = NewSession {
@@ -182,7 +196,12 @@ impl Services {
 
     /// Activates a pending account: checks the initial password, sets the
     /// owner's own password and opens a first session.
-    pub async fn activate(&self, username: &str, initial_password: String, new_password: String) -> Result<LoginResponse, Error> {
+    pub async fn activate(
+        &self,
+        username: &str,
+        initial_password: String,
+        new_password: String,
+    ) -> Result<LoginResponse, Error> {
         let (localpart, user) = self.find_account(username).await?;
         if let Some(remaining) = self.inner.password_sessions.locked_out(&localpart) {
             return Err(locked_out(remaining));
@@ -193,10 +212,13 @@ impl Services {
             return Err(Error::password(violations));
         }
         if new_password == initial_password {
-            return Err(Error::new(ErrorCode::WeakPassword, Message::Other {
-                en: "The new password must differ from the initial password.".into(),
-                zh: "新密码不能与初始密码相同。".into(),
-            }));
+            return Err(Error::new(
+                ErrorCode::WeakPassword,
+                Message::Other {
+                    en: "The new password must differ from the initial password.".into(),
+                    zh: "新密码不能与初始密码相同。".into(),
+                },
+            ));
         }
 
         let hash = user.as_ref().map(|u| u.password_hash.clone());
@@ -268,7 +290,13 @@ impl Services {
     /// `m.login.password` stage for the caller's own account, checks the old
     /// password and the rules, then sets the new one. Other sessions end
     /// unless `logout_devices` is false.
-    pub async fn change_password(&self, caller: &Caller, new_password: String, logout_devices: bool, auth: Option<&Value>) -> Result<PasswordChange, Error> {
+    pub async fn change_password(
+        &self,
+        caller: &Caller,
+        new_password: String,
+        logout_devices: bool,
+        auth: Option<&Value>,
+    ) -> Result<PasswordChange, Error> {
         let Some(auth) = auth else {
             return Ok(PasswordChange::AuthRequired(self.interactive_auth_body(caller, None)));
         };
@@ -276,11 +304,8 @@ impl Services {
         if auth.get("type").and_then(Value::as_str) != Some("m.login.password") {
             return Ok(PasswordChange::AuthRequired(self.interactive_auth_body(caller, None)));
         }
-        let typed_user = auth
-            .pointer("/identifier/user")
-            .or_else(|| auth.get("user"))
-            .and_then(Value::as_str)
-            .unwrap_or_default();
+        let typed_user =
+            auth.pointer("/identifier/user").or_else(|| auth.get("user")).and_then(Value::as_str).unwrap_or_default();
         let password = auth.get("password").and_then(Value::as_str).unwrap_or_default().to_owned();
 
         let user = self.store().user(&caller.user_id).await.map_err(db)?.ok_or_else(login_failed)?;
@@ -317,16 +342,24 @@ impl Services {
 
     /// Creates a server admin, as `usher admin create` does. The name and the
     /// password go through the same rules as every registration.
-    pub async fn create_admin(&self, username: &str, password: Option<String>) -> Result<(UserRecord, Option<String>), Error> {
+    pub async fn create_admin(
+        &self,
+        username: &str,
+        password: Option<String>,
+    ) -> Result<(UserRecord, Option<String>), Error> {
         let localpart = normalize(username);
         let rules = &self.settings().rules;
         let generated = password.is_none();
-        let password = password.unwrap_or_else(|| usher_core::generate::password(&mut rand::rngs::OsRng, rules, &localpart));
+        let password =
+            password.unwrap_or_else(|| usher_core::generate::password(&mut rand::rngs::OsRng, rules, &localpart));
 
         let mut violations = rules.check_username(&localpart);
         violations.extend(rules.check_password(&password, &localpart));
         if violations.is_empty() && self.store().user_by_localpart(&localpart).await.map_err(db)?.is_some() {
-            violations.push(usher_core::rules::Violation::with_detail(usher_core::rules::RuleId::UsernameTaken, localpart.clone()));
+            violations.push(usher_core::rules::Violation::with_detail(
+                usher_core::rules::RuleId::UsernameTaken,
+                localpart.clone(),
+            ));
         }
         if !violations.is_empty() {
             return Err(Error::registration(violations));
@@ -377,11 +410,8 @@ impl Services {
             if membership.membership != "join" {
                 continue;
             }
-            let current = self
-                .store()
-                .state_event(&membership.room_id, "m.room.member", &caller.user_id)
-                .await
-                .map_err(db)?;
+            let current =
+                self.store().state_event(&membership.room_id, "m.room.member", &caller.user_id).await.map_err(db)?;
             let mut content = current.map(|e| e.content).unwrap_or_else(|| json!({ "membership": "join" }));
             content["displayname"] = display_name.clone().map_or(Value::Null, Value::String);
             batch.events.push(usher_store::NewEvent {

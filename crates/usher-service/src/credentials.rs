@@ -131,7 +131,8 @@ static DUMMY_HASH: OnceLock<String> = OnceLock::new();
 pub async fn verify_password(password: String, hash: Option<String>) -> Result<bool, Error> {
     run_bounded(move || {
         let known = hash.is_some();
-        let hash = hash.unwrap_or_else(|| DUMMY_HASH.get_or_init(|| hash_blocking(&random_token()).unwrap_or_default()).clone());
+        let hash = hash
+            .unwrap_or_else(|| DUMMY_HASH.get_or_init(|| hash_blocking(&random_token()).unwrap_or_default()).clone());
         let matches = verify_blocking(&password, &hash);
         known && matches
     })
@@ -220,7 +221,9 @@ mod tests {
 
     #[tokio::test]
     async fn rejects_malformed_hashes() {
-        for bad in ["", "$argon2id$", "$bcrypt$v=2$x", "$argon2i$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"] {
+        for bad in
+            ["", "$argon2id$", "$bcrypt$v=2$x", "$argon2i$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"]
+        {
             assert!(!verify_password("x".into(), Some(bad.into())).await.expect("verify"), "{bad}");
         }
     }

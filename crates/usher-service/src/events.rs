@@ -1,6 +1,8 @@
 //! Events as clients see them, and the room power levels.
 
-use ruma::events::room::power_levels::{RoomPowerLevels, RoomPowerLevelsEventContent, RoomPowerLevelsSource, UserPowerLevel};
+use ruma::events::room::power_levels::{
+    RoomPowerLevels, RoomPowerLevelsEventContent, RoomPowerLevelsSource, UserPowerLevel,
+};
 use ruma::room_version_rules::AuthorizationRules;
 use ruma::UserId;
 use serde_json::{json, Map, Value};
@@ -71,18 +73,16 @@ pub fn user_level(levels: &RoomPowerLevels, user_id: &str) -> i64 {
 
 /// The level needed to send an event of this type.
 pub fn required_level(levels: &RoomPowerLevels, event_type: &str, is_state: bool) -> i64 {
-    let explicit = levels
-        .events
-        .iter()
-        .find(|(t, _)| t.to_string() == event_type)
-        .map(|(_, level)| i64::from(*level));
-    explicit.unwrap_or_else(|| {
-        if is_state {
-            i64::from(levels.state_default)
-        } else {
-            i64::from(levels.events_default)
-        }
-    })
+    let explicit = levels.events.iter().find(|(t, _)| t.to_string() == event_type).map(|(_, level)| i64::from(*level));
+    explicit.unwrap_or_else(
+        || {
+            if is_state {
+                i64::from(levels.state_default)
+            } else {
+                i64::from(levels.events_default)
+            }
+        },
+    )
 }
 
 #[cfg(test)]

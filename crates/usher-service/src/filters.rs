@@ -42,7 +42,8 @@ impl SyncFilter {
     }
 
     pub fn includes_room(&self, room_id: &str) -> bool {
-        !self.not_rooms.iter().any(|r| r == room_id) && self.rooms.as_ref().is_none_or(|rooms| rooms.iter().any(|r| r == room_id))
+        !self.not_rooms.iter().any(|r| r == room_id)
+            && self.rooms.as_ref().is_none_or(|rooms| rooms.iter().any(|r| r == room_id))
     }
 }
 
@@ -71,7 +72,10 @@ impl Services {
         };
         if param.starts_with('{') {
             let value: Value = serde_json::from_str(param).map_err(|e| {
-                Error::new(ErrorCode::BadJson, Message::InvalidParam { name: "filter".into(), detail: format!("not valid JSON ({e})") })
+                Error::new(
+                    ErrorCode::BadJson,
+                    Message::InvalidParam { name: "filter".into(), detail: format!("not valid JSON ({e})") },
+                )
             })?;
             return Ok(SyncFilter::from_json(&value));
         }

@@ -28,8 +28,8 @@ use usher_store::Store;
 
 pub use accounts::{LoginRequest, LoginResponse, PasswordChange};
 pub use caller::Caller;
-pub use open_registration::{OpenRegistration, OpenRegistrationRequest};
 pub use credentials::ServerSecret;
+pub use open_registration::{OpenRegistration, OpenRegistrationRequest};
 pub use registration::{RegistrationRequest, RegistrationResponse};
 pub use rooms::{CreateRoomRequest, MessagesQuery};
 pub use settings::{RateLimit, Settings, SponsorshipSettings};
@@ -83,7 +83,5 @@ impl Services {
 /// Milliseconds since the Unix epoch.
 pub(crate) fn now_ms() -> i64 {
     use std::time::{SystemTime, UNIX_EPOCH};
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }

@@ -40,7 +40,8 @@ impl Services {
         if !self.settings().open_registration {
             return Err(Error::forbidden(Message::RegistrationClosed));
         }
-        let dummy_done = request.auth.as_ref().and_then(|a| a.get("type")).and_then(Value::as_str) == Some("m.login.dummy");
+        let dummy_done =
+            request.auth.as_ref().and_then(|a| a.get("type")).and_then(Value::as_str) == Some("m.login.dummy");
         if !dummy_done {
             return Ok(OpenRegistration::AuthRequired(json!({
                 "flows": [{ "stages": ["m.login.dummy"] }],
@@ -84,7 +85,9 @@ impl Services {
         };
         match self.store().create_user(user, audit).await {
             Ok(()) => {}
-            Err(StoreError::Conflict { .. }) => return Err(Error::registration(vec![Violation::with_detail(RuleId::UsernameTaken, localpart)])),
+            Err(StoreError::Conflict { .. }) => {
+                return Err(Error::registration(vec![Violation::with_detail(RuleId::UsernameTaken, localpart)]))
+            }
             Err(e) => return Err(db(e)),
         }
         tracing::info!(account.id = %user_id, "account registered without sponsor");

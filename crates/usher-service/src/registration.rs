@@ -9,8 +9,8 @@ use usher_core::sponsorship::{Denial, GroupStanding, SponsorFacts, SponsorshipPo
 use usher_core::username::normalize;
 use usher_core::{Error, ErrorCode, Message};
 use usher_store::{
-    AccountDataUpdate, AccountState, AuditRecord, IdempotencyRecord, IdempotentResponse, NewEvent, RegistrationCommit, SponsorLink,
-    SponsorMethod, SponsoredRegistration, StoreError, UserRecord, WriteBatch,
+    AccountDataUpdate, AccountState, AuditRecord, IdempotencyRecord, IdempotentResponse, NewEvent, RegistrationCommit,
+    SponsorLink, SponsorMethod, SponsoredRegistration, StoreError, UserRecord, WriteBatch,
 };
 
 use crate::credentials::{hash_password, sha256_hex};
@@ -83,7 +83,12 @@ impl Services {
     /// sponsor's authority, every rule at once, then one store transaction
     /// that also enforces the quota. Returns the response and whether it is
     /// a replay.
-    pub async fn register(&self, caller: &Caller, request: RegistrationRequest, idempotency_key: Option<&str>) -> Result<(RegistrationResponse, bool), Error> {
+    pub async fn register(
+        &self,
+        caller: &Caller,
+        request: RegistrationRequest,
+        idempotency_key: Option<&str>,
+    ) -> Result<(RegistrationResponse, bool), Error> {
         check_field_limits(&request, idempotency_key)?;
 
         let request_hash = sha256_hex(serde_json::to_string(&request).unwrap_or_default().as_bytes());
@@ -122,7 +127,8 @@ impl Services {
 
         let user_id = ids::user_id(&localpart, &self.settings().server_name)?.to_string();
         let now = now_ms();
-        let display_name = request.display_name.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| localpart.clone());
+        let display_name =
+            request.display_name.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| localpart.clone());
         let user = UserRecord {
             user_id: user_id.clone(),
             localpart: localpart.clone(),
@@ -132,7 +138,8 @@ impl Services {
             state: AccountState::Pending,
             created_at: now,
         };
-        let (writes, direct_chat) = self.registration_writes(caller, &user_id, &display_name, &groups, request.open_direct_chat, now).await?;
+        let (writes, direct_chat) =
+            self.registration_writes(caller, &user_id, &display_name, &groups, request.open_direct_chat, now).await?;
 
         let response = RegistrationResponse {
             user_id: user_id.clone(),
@@ -194,15 +201,22 @@ impl Services {
 
     /// Returns the stored response of an earlier request with the same key,
     /// or 422 when the body differs.
-    fn replay(&self, caller: &Caller, key: &str, request_hash: &str, stored: IdempotentResponse) -> Result<RegistrationResponse, Error> {
+    fn replay(
+        &self,
+        caller: &Caller,
+        key: &str,
+        request_hash: &str,
+        stored: IdempotentResponse,
+    ) -> Result<RegistrationResponse, Error> {
         if stored.request_hash != request_hash {
             return Err(Error::new(ErrorCode::IdempotencyKeyReused, Message::IdempotencyKeyReused));
         }
         let generated = stored.response.get("password_generated").and_then(Value::as_bool).unwrap_or(false);
-        let mut response: RegistrationResponse = serde_json::from_value(stored.response["body"].clone()).map_err(|e| {
-            tracing::error!(error = %e, "stored idempotent response is unreadable");
-            Error::internal()
-        })?;
+        let mut response: RegistrationResponse =
+            serde_json::from_value(stored.response["body"].clone()).map_err(|e| {
+                tracing::error!(error = %e, "stored idempotent response is unreadable");
+                Error::internal()
+            })?;
         if generated {
             response.initial_password = Some(self.generated_password(caller, Some(key), &response.username));
         }
@@ -241,9 +255,14 @@ impl Services {
         for group in groups {
             let room_id = match self.resolve_room(group).await {
                 Ok(room_id) => room_id,
-                Err(e) if e.code == ErrorCode::NotFound => return Err(Error::not_found(Message::GroupNotFound { group: group.clone() })),
+                Err(e) if e.code == ErrorCode::NotFound => {
+                    return Err(Error::not_found(Message::GroupNotFound { group: group.clone() }))
+                }
                 Err(e) if e.code == ErrorCode::InvalidParam => {
-                    return Err(Error::invalid_param("groups", format!("\"{group}\" is neither a room id (!...) nor an alias (#...)")))
+                    return Err(Error::invalid_param(
+                        "groups",
+                        format!("\"{group}\" is neither a room id (!...) nor an alias (#...)"),
+                    ))
                 }
                 Err(e) => return Err(e),
             };
@@ -255,7 +274,11 @@ impl Services {
     }
 
     /// Applies the sponsorship policy and returns the quota that applies.
-    async fn authorize_sponsor(&self, caller: &Caller, groups: &[(String, String)]) -> Result<usher_core::quota::Quota, Error> {
+    async fn authorize_sponsor(
+        &self,
+        caller: &Caller,
+        groups: &[(String, String)],
+    ) -> Result<usher_core::quota::Quota, Error> {
         let grant = self.store().sponsor_grant(&caller.user_id).await.map_err(db)?;
         let facts = SponsorFacts {
             is_admin: caller.is_admin,
@@ -304,7 +327,8 @@ impl Services {
             return Ok((batch, None));
         }
 
-        let request = CreateRoomRequest { preset: Some("trusted_private_chat".into()), is_direct: true, ..Default::default() };
+        let request =
+            CreateRoomRequest { preset: Some("trusted_private_chat".into()), is_direct: true, ..Default::default() };
         let plan = RoomPlan {
             server_name: &self.settings().server_name,
             creator: &caller.user_id,
@@ -316,7 +340,12 @@ impl Services {
         batch.rooms.extend(room_batch.rooms);
         batch.events.extend(room_batch.events);
 
-        let mut sponsor_direct = self.store().account_data(&caller.user_id, None, "m.direct").await.map_err(db)?.unwrap_or_else(|| json!({}));
+        let mut sponsor_direct = self
+            .store()
+            .account_data(&caller.user_id, None, "m.direct")
+            .await
+            .map_err(db)?
+            .unwrap_or_else(|| json!({}));
         if !sponsor_direct.is_object() {
             sponsor_direct = json!({});
         }
@@ -350,17 +379,26 @@ fn check_field_limits(request: &RegistrationRequest, idempotency_key: Option<&st
     if let Some(note) = &request.note {
         let length = note.chars().count();
         if length > MAX_NOTE_CHARS {
-            return Err(Error::invalid_param("note", format!("it has {length} characters; the maximum is {MAX_NOTE_CHARS}")));
+            return Err(Error::invalid_param(
+                "note",
+                format!("it has {length} characters; the maximum is {MAX_NOTE_CHARS}"),
+            ));
         }
     }
     if let Some(name) = &request.display_name {
         let length = name.chars().count();
         if length > MAX_DISPLAY_NAME_CHARS {
-            return Err(Error::invalid_param("display_name", format!("it has {length} characters; the maximum is {MAX_DISPLAY_NAME_CHARS}")));
+            return Err(Error::invalid_param(
+                "display_name",
+                format!("it has {length} characters; the maximum is {MAX_DISPLAY_NAME_CHARS}"),
+            ));
         }
     }
     if request.groups.len() > MAX_GROUPS {
-        return Err(Error::invalid_param("groups", format!("it lists {} groups; the maximum is {MAX_GROUPS}", request.groups.len())));
+        return Err(Error::invalid_param(
+            "groups",
+            format!("it lists {} groups; the maximum is {MAX_GROUPS}", request.groups.len()),
+        ));
     }
     if let Some(key) = idempotency_key {
         if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY_BYTES || !key.bytes().all(|b| (0x21..=0x7e).contains(&b)) {

@@ -55,7 +55,13 @@ mod tests {
     use usher_store::AccountState;
 
     fn caller(user: &str, token: &str) -> Caller {
-        Caller { user_id: user.into(), device_id: "D".into(), token_hash: token.into(), is_admin: false, state: AccountState::Active }
+        Caller {
+            user_id: user.into(),
+            device_id: "D".into(),
+            token_hash: token.into(),
+            is_admin: false,
+            state: AccountState::Active,
+        }
     }
 
     #[test]

@@ -49,14 +49,24 @@ fn decode_cursor(token: &str) -> Result<SponsoredCursor, Error> {
 
 impl Services {
     /// Lists the accounts the caller registered, oldest first.
-    pub async fn sponsored(&self, caller: &Caller, from: Option<&str>, limit: Option<u32>) -> Result<SponsoredPage, Error> {
+    pub async fn sponsored(
+        &self,
+        caller: &Caller,
+        from: Option<&str>,
+        limit: Option<u32>,
+    ) -> Result<SponsoredPage, Error> {
         let cursor = from.map(decode_cursor).transpose()?;
         let limit = limit.unwrap_or(100).clamp(1, MAX_PAGE);
-        let mut accounts = self.store().sponsored_accounts(&caller.user_id, cursor.as_ref(), limit + 1).await.map_err(db)?;
+        let mut accounts =
+            self.store().sponsored_accounts(&caller.user_id, cursor.as_ref(), limit + 1).await.map_err(db)?;
         let more = accounts.len() > limit as usize;
         accounts.truncate(limit as usize);
         let next_batch = more
-            .then(|| accounts.last().map(|a| encode_cursor(&SponsoredCursor { created_at: a.link.created_at, user_id: a.user.user_id.clone() })))
+            .then(|| {
+                accounts.last().map(|a| {
+                    encode_cursor(&SponsoredCursor { created_at: a.link.created_at, user_id: a.user.user_id.clone() })
+                })
+            })
             .flatten();
         let accounts = accounts
             .into_iter()
@@ -128,7 +138,8 @@ impl Services {
         }
         let now = now_ms();
         let quota = Quota { daily: request.daily_quota, total: request.total_quota };
-        let grant = SponsorGrant { user_id: user_id.clone(), quota, granted_by: caller.user_id.clone(), created_at: now };
+        let grant =
+            SponsorGrant { user_id: user_id.clone(), quota, granted_by: caller.user_id.clone(), created_at: now };
         let audit = AuditRecord {
             actor: Some(caller.user_id.clone()),
             action: "sponsor.grant".into(),
@@ -165,7 +176,7 @@ impl Services {
 
     pub async fn get_grant(&self, caller: &Caller, user_id: &str) -> Result<Value, Error> {
         require_admin(caller)?;
-        self.grant_view(&ids::parse_user_id(user_id)?.to_string()).await
+        self.grant_view(ids::parse_user_id(user_id)?.as_str()).await
     }
 
     /// Revokes a grant; the user falls back to the group admins' defaults.

@@ -30,10 +30,13 @@ impl From<StoreErrorWrapper> for Error {
             }
             StoreError::Unavailable(cause) => {
                 tracing::error!(error = format!("{cause:#}"), "storage unavailable");
-                Error::new(ErrorCode::Unavailable, Message::Other {
-                    en: "The server's storage is temporarily unavailable. Try again shortly.".into(),
-                    zh: "服务器存储暂时不可用，请稍后重试。".into(),
-                })
+                Error::new(
+                    ErrorCode::Unavailable,
+                    Message::Other {
+                        en: "The server's storage is temporarily unavailable. Try again shortly.".into(),
+                        zh: "服务器存储暂时不可用，请稍后重试。".into(),
+                    },
+                )
             }
             StoreError::Other(cause) => {
                 tracing::error!(error = format!("{cause:#}"), "storage error");

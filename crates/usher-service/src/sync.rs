@@ -47,11 +47,9 @@ pub fn format_token(position: i64) -> String {
 /// Parses a token made by [`format_token`]; bare numbers are accepted too.
 pub fn parse_token(token: &str) -> Result<i64, Error> {
     let digits = token.strip_prefix('s').unwrap_or(token);
-    digits
-        .parse::<i64>()
-        .ok()
-        .filter(|p| *p >= 0)
-        .ok_or_else(|| Error::invalid_param("since", format!("\"{token}\" is not a token this server issued; start again without it")))
+    digits.parse::<i64>().ok().filter(|p| *p >= 0).ok_or_else(|| {
+        Error::invalid_param("since", format!("\"{token}\" is not a token this server issued; start again without it"))
+    })
 }
 
 impl Services {
@@ -82,7 +80,14 @@ impl Services {
         }
     }
 
-    async fn build_sync(&self, caller: &Caller, since: Option<i64>, upto: i64, filter: &SyncFilter, full_state: bool) -> Result<(Value, bool), Error> {
+    async fn build_sync(
+        &self,
+        caller: &Caller,
+        since: Option<i64>,
+        upto: i64,
+        filter: &SyncFilter,
+        full_state: bool,
+    ) -> Result<(Value, bool), Error> {
         let memberships = self.store().memberships_of_user(&caller.user_id).await.map_err(db)?;
         let account_data = self.store().account_data_since(&caller.user_id, since.unwrap_or(0)).await.map_err(db)?;
 
@@ -112,7 +117,9 @@ impl Services {
                 "invite" if since.is_none_or(|s| membership.stream > s) => {
                     invite.insert(room_id.clone(), self.invited_room(membership).await?);
                 }
-                "leave" | "ban" if since.is_some_and(|s| membership.stream > s) || (since.is_none() && filter.include_leave) => {
+                "leave" | "ban"
+                    if since.is_some_and(|s| membership.stream > s) || (since.is_none() && filter.include_leave) =>
+                {
                     leave.insert(room_id.clone(), self.left_room(caller, membership, since, filter).await?);
                 }
                 _ => {}
@@ -134,8 +141,15 @@ impl Services {
 
     /// Timeline events in `(after, upto]`, newest `limit`, oldest first, and
     /// whether older ones were left out.
-    async fn timeline(&self, room_id: &str, after: i64, upto: i64, limit: u32) -> Result<(Vec<StoredEvent>, bool), Error> {
-        let mut events = self.store().room_events(room_id, after, upto, limit + 1, Direction::Backward).await.map_err(db)?;
+    async fn timeline(
+        &self,
+        room_id: &str,
+        after: i64,
+        upto: i64,
+        limit: u32,
+    ) -> Result<(Vec<StoredEvent>, bool), Error> {
+        let mut events =
+            self.store().room_events(room_id, after, upto, limit + 1, Direction::Backward).await.map_err(db)?;
         let limited = events.len() > limit as usize;
         events.truncate(limit as usize);
         events.reverse();
@@ -209,7 +223,8 @@ impl Services {
 
     async fn invited_room(&self, membership: &MembershipRecord) -> Result<Value, Error> {
         let state = self.store().state_at(&membership.room_id, membership.stream).await.map_err(db)?;
-        let invite_event = self.store().state_event(&membership.room_id, "m.room.member", &membership.user_id).await.map_err(db)?;
+        let invite_event =
+            self.store().state_event(&membership.room_id, "m.room.member", &membership.user_id).await.map_err(db)?;
         let inviter = invite_event.as_ref().map(|e| e.sender.clone()).unwrap_or_default();
         let mut events: Vec<Value> = state
             .iter()
@@ -228,8 +243,15 @@ impl Services {
         Ok(json!({ "invite_state": { "events": events } }))
     }
 
-    async fn left_room(&self, caller: &Caller, membership: &MembershipRecord, since: Option<i64>, filter: &SyncFilter) -> Result<Value, Error> {
-        let (events, limited) = self.timeline(&membership.room_id, since.unwrap_or(0), membership.stream, filter.timeline_limit).await?;
+    async fn left_room(
+        &self,
+        caller: &Caller,
+        membership: &MembershipRecord,
+        since: Option<i64>,
+        filter: &SyncFilter,
+    ) -> Result<Value, Error> {
+        let (events, limited) =
+            self.timeline(&membership.room_id, since.unwrap_or(0), membership.stream, filter.timeline_limit).await?;
         let now = now_ms();
         let viewer = Some((caller.user_id.as_str(), caller.device_id.as_str()));
         let start = events.first().map_or(membership.stream, |e| e.stream - 1);
@@ -244,7 +266,6 @@ impl Services {
         }))
     }
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -45,7 +45,12 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Replaces the password hash. When `end_sessions_except` is given, every
     /// other session of the user ends in the same transaction.
     /// Returns `NotFound` when the user does not exist.
-    async fn set_password_hash(&self, user_id: &str, hash: &str, end_sessions_except: Option<EndSessions>) -> StoreResult<()>;
+    async fn set_password_hash(
+        &self,
+        user_id: &str,
+        hash: &str,
+        end_sessions_except: Option<EndSessions>,
+    ) -> StoreResult<()>;
 
     // --- sessions -------------------------------------------------------
 
@@ -83,7 +88,12 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn sponsor_link(&self, user_id: &str) -> StoreResult<Option<SponsorLink>>;
 
     /// Accounts registered by `sponsor_id`, oldest first, after the cursor.
-    async fn sponsored_accounts(&self, sponsor_id: &str, after: Option<&SponsoredCursor>, limit: u32) -> StoreResult<Vec<SponsoredAccount>>;
+    async fn sponsored_accounts(
+        &self,
+        sponsor_id: &str,
+        after: Option<&SponsoredCursor>,
+        limit: u32,
+    ) -> StoreResult<Vec<SponsoredAccount>>;
 
     async fn sponsor_grant(&self, user_id: &str) -> StoreResult<Option<SponsorGrant>>;
 
@@ -132,7 +142,14 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
 
     /// Room events with `after < stream <= upto`, at most `limit`, taken from
     /// the `direction` end and returned in that order.
-    async fn room_events(&self, room_id: &str, after: i64, upto: i64, limit: u32, direction: Direction) -> StoreResult<Vec<StoredEvent>>;
+    async fn room_events(
+        &self,
+        room_id: &str,
+        after: i64,
+        upto: i64,
+        limit: u32,
+        direction: Direction,
+    ) -> StoreResult<Vec<StoredEvent>>;
 
     /// A user's membership in every room they ever had one in.
     async fn memberships_of_user(&self, user_id: &str) -> StoreResult<Vec<MembershipRecord>>;

@@ -111,7 +111,11 @@ impl Default for Config {
 
 impl Default for SponsorshipConfig {
     fn default() -> Self {
-        SponsorshipConfig { group_admin_level: 100, group_admin_daily_quota: Some(50), group_admin_total_quota: Some(500) }
+        SponsorshipConfig {
+            group_admin_level: 100,
+            group_admin_daily_quota: Some(50),
+            group_admin_total_quota: Some(500),
+        }
     }
 }
 
@@ -162,8 +166,12 @@ impl Config {
 
     /// Fails on values that parse but cannot work, naming the key.
     pub fn validate(&self) -> anyhow::Result<()> {
-        ruma::ServerName::parse(&self.server_name)
-            .with_context(|| format!("server_name \"{}\" is not a valid Matrix server name (example: chat.example.com)", self.server_name))?;
+        ruma::ServerName::parse(&self.server_name).with_context(|| {
+            format!(
+                "server_name \"{}\" is not a valid Matrix server name (example: chat.example.com)",
+                self.server_name
+            )
+        })?;
         let username = &self.registration.rules.username;
         if username.min_length == 0 || username.min_length > username.max_length || username.max_length > 255 {
             anyhow::bail!(
@@ -180,8 +188,12 @@ impl Config {
                 password.max_length
             );
         }
-        tracing_subscriber::EnvFilter::try_new(&self.log)
-            .map_err(|e| anyhow::anyhow!("log \"{}\" is not a valid log filter ({e}); use for example \"info\" or \"info,usher_http=debug\"", self.log))?;
+        tracing_subscriber::EnvFilter::try_new(&self.log).map_err(|e| {
+            anyhow::anyhow!(
+                "log \"{}\" is not a valid log filter ({e}); use for example \"info\" or \"info,usher_http=debug\"",
+                self.log
+            )
+        })?;
         if self.rate_limits.credential_per_second == 0 || self.rate_limits.credential_burst == 0 {
             anyhow::bail!("rate_limits: credential_per_second and credential_burst must be at least 1");
         }
@@ -248,20 +260,23 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let file = dir.path().join("usher.toml");
         std::fs::write(&file, "server_name = \"from-file.example\"\nlisten = \"127.0.0.1:9000\"\n").expect("write");
-        let overrides = CliOverrides { listen: Some(SocketAddr::from(([127, 0, 0, 1], 9100))), ..CliOverrides::default() };
+        let overrides =
+            CliOverrides { listen: Some(SocketAddr::from(([127, 0, 0, 1], 9100))), ..CliOverrides::default() };
         let config = Config::load(Some(&file), &overrides).expect("loads");
         assert_eq!(config.server_name, "from-file.example");
         assert_eq!(config.listen.port(), 9100);
     }
 
     #[test]
+    #[expect(clippy::result_large_err, reason = "figment::Jail fixes the closure's error type")]
     fn environment_overrides_file_and_skips_other_variables() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("usher.toml", "server_name = \"from-file.example\"\n")?;
             jail.set_env("USHER_SERVER_NAME", "from-env.example");
             jail.set_env("USHER_SYNC__MAX_TIMEOUT_MS", "1234");
             jail.set_env("USHER_BIN", "/not/a/setting");
-            let config = Config::load(Some(Path::new("usher.toml")), &CliOverrides::default()).map_err(|e| e.to_string())?;
+            let config =
+                Config::load(Some(Path::new("usher.toml")), &CliOverrides::default()).map_err(|e| e.to_string())?;
             assert_eq!(config.server_name, "from-env.example");
             assert_eq!(config.sync.max_timeout_ms, 1234);
             Ok(())

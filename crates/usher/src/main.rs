@@ -15,7 +15,11 @@ use clap::{Args, Parser, Subcommand};
 use crate::config::{CliOverrides, Config};
 
 #[derive(Debug, Parser)]
-#[command(name = "usher", version, about = "Usher: a Matrix chat server where logged-in users register accounts for others")]
+#[command(
+    name = "usher",
+    version,
+    about = "Usher: a Matrix chat server where logged-in users register accounts for others"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

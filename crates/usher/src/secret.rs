@@ -12,10 +12,11 @@ const SECRET_FILE: &str = "secret.key";
 pub fn load_or_create(data_dir: &Path) -> anyhow::Result<ServerSecret> {
     let path = data_dir.join(SECRET_FILE);
     if path.exists() {
-        let bytes = std::fs::read(&path).with_context(|| format!("cannot read the server secret {}", path.display()))?;
-        let bytes: [u8; 32] = bytes
-            .try_into()
-            .map_err(|_| anyhow::anyhow!("the server secret {} is not 32 bytes long; restore it from a backup", path.display()))?;
+        let bytes =
+            std::fs::read(&path).with_context(|| format!("cannot read the server secret {}", path.display()))?;
+        let bytes: [u8; 32] = bytes.try_into().map_err(|_| {
+            anyhow::anyhow!("the server secret {} is not 32 bytes long; restore it from a backup", path.display())
+        })?;
         return Ok(ServerSecret::from_bytes(bytes));
     }
     let secret = ServerSecret::generate();

@@ -38,7 +38,8 @@ pub async fn change_password(
     MatrixJson(body): MatrixJson<PasswordBody>,
 ) -> ApiResult<Response> {
     let new_password = body.new_password.ok_or_else(|| Error::missing_param("new_password"))?;
-    let outcome = state.services.change_password(&caller, new_password, body.logout_devices, body.auth.as_ref()).await?;
+    let outcome =
+        state.services.change_password(&caller, new_password, body.logout_devices, body.auth.as_ref()).await?;
     match outcome {
         PasswordChange::Changed => Ok(Json(json!({})).into_response()),
         PasswordChange::AuthRequired((mut flow, error)) => {
@@ -54,10 +55,15 @@ pub async fn change_password(
 
 /// `POST /_matrix/client/v3/register`: 403 unless the operator turned open
 /// registration on; accounts are normally made by sponsors.
-pub async fn register(State(state): State<AppState>, MatrixJson(body): MatrixJson<OpenRegistrationRequest>) -> ApiResult<Response> {
+pub async fn register(
+    State(state): State<AppState>,
+    MatrixJson(body): MatrixJson<OpenRegistrationRequest>,
+) -> ApiResult<Response> {
     match state.services.register_open(body).await? {
         OpenRegistration::AuthRequired(flow) => Ok((StatusCode::UNAUTHORIZED, Json(flow)).into_response()),
-        OpenRegistration::Created { login: Some(login), .. } => Ok(Json(serde_json::to_value(login).unwrap_or_default()).into_response()),
+        OpenRegistration::Created { login: Some(login), .. } => {
+            Ok(Json(serde_json::to_value(login).unwrap_or_default()).into_response())
+        }
         OpenRegistration::Created { user_id, login: None } => Ok(Json(json!({ "user_id": user_id })).into_response()),
     }
 }

@@ -7,7 +7,11 @@ use crate::extract::{Auth, MatrixJson, MatrixPath};
 use crate::AppState;
 
 /// `GET /_matrix/client/v3/user/{userId}/account_data/{type}`
-pub async fn get_global(State(state): State<AppState>, Auth(caller): Auth, MatrixPath((user_id, data_type)): MatrixPath<(String, String)>) -> ApiResult<Json<Value>> {
+pub async fn get_global(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    MatrixPath((user_id, data_type)): MatrixPath<(String, String)>,
+) -> ApiResult<Json<Value>> {
     Ok(Json(state.services.account_data(&caller, &user_id, None, &data_type).await?))
 }
 

@@ -31,7 +31,11 @@ pub async fn create_filter(
 }
 
 /// `GET /_matrix/client/v3/user/{userId}/filter/{filterId}`
-pub async fn get_filter(State(state): State<AppState>, Auth(caller): Auth, MatrixPath((user_id, filter_id)): MatrixPath<(String, String)>) -> ApiResult<Json<Value>> {
+pub async fn get_filter(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    MatrixPath((user_id, filter_id)): MatrixPath<(String, String)>,
+) -> ApiResult<Json<Value>> {
     own_user(&caller.user_id, &user_id)?;
     Ok(Json(state.services.filter(&caller, &filter_id).await?))
 }

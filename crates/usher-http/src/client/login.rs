@@ -31,12 +31,18 @@ pub struct LoginBody {
 /// `POST /_matrix/client/v3/login`
 pub async fn login(State(state): State<AppState>, MatrixJson(body): MatrixJson<LoginBody>) -> ApiResult<Json<Value>> {
     if body.login_type != "m.login.password" {
-        return Err(Error::new(ErrorCode::InvalidParam, Message::UnsupportedLoginType { login_type: body.login_type }).into());
+        return Err(
+            Error::new(ErrorCode::InvalidParam, Message::UnsupportedLoginType { login_type: body.login_type }).into()
+        );
     }
     let user = match &body.identifier {
         Some(identifier) => {
             if identifier.get("type").and_then(Value::as_str) != Some("m.id.user") {
-                return Err(Error::invalid_param("identifier.type", "only m.id.user is supported; log in with your account name").into());
+                return Err(Error::invalid_param(
+                    "identifier.type",
+                    "only m.id.user is supported; log in with your account name",
+                )
+                .into());
             }
             identifier.get("user").and_then(Value::as_str).map(str::to_owned)
         }

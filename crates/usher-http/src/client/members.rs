@@ -14,7 +14,12 @@ pub struct MembersQuery {
 }
 
 /// `GET /_matrix/client/v3/rooms/{roomId}/members`
-pub async fn members(State(state): State<AppState>, Auth(caller): Auth, MatrixPath(room_id): MatrixPath<String>, MatrixQuery(query): MatrixQuery<MembersQuery>) -> ApiResult<Json<Value>> {
+pub async fn members(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    MatrixPath(room_id): MatrixPath<String>,
+    MatrixQuery(query): MatrixQuery<MembersQuery>,
+) -> ApiResult<Json<Value>> {
     let chunk = state
         .services
         .room_members(&caller, &room_id, query.membership.as_deref(), query.not_membership.as_deref())
@@ -23,7 +28,11 @@ pub async fn members(State(state): State<AppState>, Auth(caller): Auth, MatrixPa
 }
 
 /// `GET /_matrix/client/v3/rooms/{roomId}/joined_members`
-pub async fn joined_members(State(state): State<AppState>, Auth(caller): Auth, MatrixPath(room_id): MatrixPath<String>) -> ApiResult<Json<Value>> {
+pub async fn joined_members(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    MatrixPath(room_id): MatrixPath<String>,
+) -> ApiResult<Json<Value>> {
     Ok(Json(state.services.joined_members(&caller, &room_id).await?))
 }
 

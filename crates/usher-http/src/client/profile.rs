@@ -9,13 +9,19 @@ use crate::extract::{Auth, MatrixJson, MatrixPath};
 use crate::AppState;
 
 /// `GET /_matrix/client/v3/profile/{userId}`
-pub async fn get_profile(State(state): State<AppState>, MatrixPath(user_id): MatrixPath<String>) -> ApiResult<Json<Value>> {
+pub async fn get_profile(
+    State(state): State<AppState>,
+    MatrixPath(user_id): MatrixPath<String>,
+) -> ApiResult<Json<Value>> {
     let display_name = state.services.display_name(&user_id).await?;
     Ok(Json(json!({ "displayname": display_name })))
 }
 
 /// `GET /_matrix/client/v3/profile/{userId}/displayname`
-pub async fn get_display_name(State(state): State<AppState>, MatrixPath(user_id): MatrixPath<String>) -> ApiResult<Json<Value>> {
+pub async fn get_display_name(
+    State(state): State<AppState>,
+    MatrixPath(user_id): MatrixPath<String>,
+) -> ApiResult<Json<Value>> {
     let display_name = state.services.display_name(&user_id).await?;
     Ok(Json(json!({ "displayname": display_name })))
 }
@@ -45,7 +51,10 @@ pub async fn set_display_name(
 
 /// `GET /_matrix/client/v3/profile/{userId}/avatar_url`: avatars are not
 /// stored yet, so every user has none.
-pub async fn get_avatar_url(State(state): State<AppState>, MatrixPath(user_id): MatrixPath<String>) -> ApiResult<Json<Value>> {
+pub async fn get_avatar_url(
+    State(state): State<AppState>,
+    MatrixPath(user_id): MatrixPath<String>,
+) -> ApiResult<Json<Value>> {
     state.services.display_name(&user_id).await?;
     Ok(Json(json!({})))
 }

@@ -17,7 +17,10 @@ pub struct ActivateBody {
 
 /// `POST /_usher/v1/activate`: the owner of a pending account sets their
 /// own password and receives a Matrix login response.
-pub async fn activate(State(state): State<AppState>, MatrixJson(body): MatrixJson<ActivateBody>) -> ApiResult<Json<Value>> {
+pub async fn activate(
+    State(state): State<AppState>,
+    MatrixJson(body): MatrixJson<ActivateBody>,
+) -> ApiResult<Json<Value>> {
     let username = body.username.ok_or_else(|| Error::missing_param("username"))?;
     let initial = body.initial_password.ok_or_else(|| Error::missing_param("initial_password"))?;
     let new = body.new_password.ok_or_else(|| Error::missing_param("new_password"))?;

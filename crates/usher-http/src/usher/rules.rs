@@ -39,7 +39,9 @@ pub async fn rules(State(state): State<AppState>, RequestLang(lang): RequestLang
     };
     let active = |rule: RuleId| -> bool {
         match rule {
-            RuleId::UsernameStartsWithDigit | RuleId::UsernameMustStartWithLetter => rules.username.must_start_with_letter,
+            RuleId::UsernameStartsWithDigit | RuleId::UsernameMustStartWithLetter => {
+                rules.username.must_start_with_letter
+            }
             RuleId::PasswordAllDigits => rules.password.reject_all_digits,
             RuleId::PasswordTooCommon => rules.password.reject_common,
             RuleId::PasswordContainsUsername => rules.password.reject_containing_username,

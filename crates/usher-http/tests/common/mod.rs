@@ -52,7 +52,14 @@ impl TestServer {
         TestServer { router, services, _dir: dir }
     }
 
-    pub async fn send(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>, headers: &[(&str, &str)]) -> Reply {
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
         let mut builder = Request::builder().method(method).uri(path);
         if let Some(token) = token {
             builder = builder.header("authorization", format!("Bearer {token}"));
@@ -68,7 +75,11 @@ impl TestServer {
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.into_body().collect().await.expect("body").to_bytes();
-        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into())) };
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
         Reply { status, headers, body }
     }
 
@@ -78,7 +89,12 @@ impl TestServer {
         if let Some(token) = token {
             builder = builder.header("authorization", format!("Bearer {token}"));
         }
-        let response = self.router.clone().oneshot(builder.body(Body::from(body.to_owned())).expect("request")).await.expect("response");
+        let response = self
+            .router
+            .clone()
+            .oneshot(builder.body(Body::from(body.to_owned())).expect("request"))
+            .await
+            .expect("response");
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.into_body().collect().await.expect("body").to_bytes();
@@ -128,7 +144,11 @@ impl TestServer {
         let initial = reply.body["initial_password"].as_str().expect("initial password").to_owned();
         let new_password = format!("{username}-Own-Pass-42").replace(username, "Mine");
         let reply = self
-            .post("/_usher/v1/activate", None, json!({"username": username, "initial_password": initial, "new_password": new_password}))
+            .post(
+                "/_usher/v1/activate",
+                None,
+                json!({"username": username, "initial_password": initial, "new_password": new_password}),
+            )
             .await;
         assert_eq!(reply.status, StatusCode::OK, "activate {username}: {:?}", reply.body);
         reply.body["access_token"].as_str().expect("token").to_owned()

@@ -82,10 +82,17 @@ pub(crate) fn build_room(plan: RoomPlan<'_>) -> Result<(String, WriteBatch), Err
     let creator = plan.creator;
     let now = now_ms();
     let preset = request.preset.clone().unwrap_or_else(|| {
-        if request.visibility.as_deref() == Some("public") { "public_chat".into() } else { "private_chat".into() }
+        if request.visibility.as_deref() == Some("public") {
+            "public_chat".into()
+        } else {
+            "private_chat".into()
+        }
     });
     if !["private_chat", "trusted_private_chat", "public_chat"].contains(&preset.as_str()) {
-        return Err(Error::invalid_param("preset", format!("\"{preset}\" is not one of private_chat, trusted_private_chat, public_chat")));
+        return Err(Error::invalid_param(
+            "preset",
+            format!("\"{preset}\" is not one of private_chat, trusted_private_chat, public_chat"),
+        ));
     }
     if let Some(version) = &request.room_version {
         if version != ROOM_VERSION {
@@ -148,17 +155,32 @@ pub(crate) fn build_room(plan: RoomPlan<'_>) -> Result<(String, WriteBatch), Err
     let mut aliases = Vec::new();
     if let Some(local) = &request.room_alias_name {
         let alias = format!("#{local}:{}", plan.server_name);
-        ruma::RoomAliasId::parse(&alias)
-            .map_err(|e| Error::invalid_param("room_alias_name", format!("\"{local}\" does not form a valid alias ({e})")))?;
+        ruma::RoomAliasId::parse(&alias).map_err(|e| {
+            Error::invalid_param("room_alias_name", format!("\"{local}\" does not form a valid alias ({e})"))
+        })?;
         aliases.push(NewAlias { alias: alias.clone(), room_id: room_id.clone(), creator: creator.to_owned() });
         events.push(event(&room_id, creator, "m.room.canonical_alias", Some(""), json!({ "alias": alias }), now));
     }
 
     let join_rule = if preset == "public_chat" { "public" } else { "invite" };
     events.push(event(&room_id, creator, "m.room.join_rules", Some(""), json!({ "join_rule": join_rule }), now));
-    events.push(event(&room_id, creator, "m.room.history_visibility", Some(""), json!({ "history_visibility": "shared" }), now));
+    events.push(event(
+        &room_id,
+        creator,
+        "m.room.history_visibility",
+        Some(""),
+        json!({ "history_visibility": "shared" }),
+        now,
+    ));
     if preset != "public_chat" {
-        events.push(event(&room_id, creator, "m.room.guest_access", Some(""), json!({ "guest_access": "can_join" }), now));
+        events.push(event(
+            &room_id,
+            creator,
+            "m.room.guest_access",
+            Some(""),
+            json!({ "guest_access": "can_join" }),
+            now,
+        ));
     }
     for state in &request.initial_state {
         events.push(event(&room_id, creator, &state.event_type, Some(&state.state_key), state.content.clone(), now));
@@ -170,10 +192,24 @@ pub(crate) fn build_room(plan: RoomPlan<'_>) -> Result<(String, WriteBatch), Err
         events.push(event(&room_id, creator, "m.room.topic", Some(""), json!({ "topic": topic }), now));
     }
     for (user, display_name) in &plan.joined {
-        events.push(event(&room_id, user, "m.room.member", Some(user), member_content("join", display_name.as_ref(), request.is_direct), now));
+        events.push(event(
+            &room_id,
+            user,
+            "m.room.member",
+            Some(user),
+            member_content("join", display_name.as_ref(), request.is_direct),
+            now,
+        ));
     }
     for invitee in &request.invite {
-        events.push(event(&room_id, creator, "m.room.member", Some(invitee), member_content("invite", None, request.is_direct), now));
+        events.push(event(
+            &room_id,
+            creator,
+            "m.room.member",
+            Some(invitee),
+            member_content("invite", None, request.is_direct),
+            now,
+        ));
     }
 
     let room = RoomRecord {

@@ -10,7 +10,14 @@ use crate::store_error::db;
 use crate::{ids, now_ms, Caller, Services};
 
 impl Services {
-    fn new_event(&self, room_id: &str, sender: &str, event_type: &str, state_key: Option<&str>, content: Value) -> NewEvent {
+    fn new_event(
+        &self,
+        room_id: &str,
+        sender: &str,
+        event_type: &str,
+        state_key: Option<&str>,
+        content: Value,
+    ) -> NewEvent {
         NewEvent {
             event_id: ids::new_event_id(),
             room_id: room_id.to_owned(),
@@ -24,7 +31,13 @@ impl Services {
     }
 
     /// Invites `target` into the room.
-    pub async fn invite(&self, caller: &Caller, room_id: &str, target: &str, reason: Option<String>) -> Result<(), Error> {
+    pub async fn invite(
+        &self,
+        caller: &Caller,
+        room_id: &str,
+        target: &str,
+        reason: Option<String>,
+    ) -> Result<(), Error> {
         let target = ids::parse_user_id(target)?.to_string();
         let room = self.room_view(room_id, &caller.user_id).await?;
         room.require_joined(room_id)?;
@@ -91,13 +104,26 @@ impl Services {
             Some("leave") => return Ok(()),
             _ => return Err(Error::forbidden(Message::NotInRoom { room: room_id.to_owned() })),
         }
-        let event = self.new_event(room_id, &caller.user_id, "m.room.member", Some(&caller.user_id), json!({ "membership": "leave" }));
+        let event = self.new_event(
+            room_id,
+            &caller.user_id,
+            "m.room.member",
+            Some(&caller.user_id),
+            json!({ "membership": "leave" }),
+        );
         self.commit_events(vec![event]).await?;
         Ok(())
     }
 
     /// Removes another member (`leave`) or bans them (`ban`).
-    pub async fn kick_or_ban(&self, caller: &Caller, room_id: &str, target: &str, membership: &str, reason: Option<String>) -> Result<(), Error> {
+    pub async fn kick_or_ban(
+        &self,
+        caller: &Caller,
+        room_id: &str,
+        target: &str,
+        membership: &str,
+        reason: Option<String>,
+    ) -> Result<(), Error> {
         let target = ids::parse_user_id(target)?.to_string();
         let room = self.room_view(room_id, &caller.user_id).await?;
         room.require_joined(room_id)?;
@@ -117,7 +143,14 @@ impl Services {
 
     /// Sends a message-like event. A repeated transaction id from the same
     /// device returns the first event's id instead of sending again.
-    pub async fn send_event(&self, caller: &Caller, room_id: &str, event_type: &str, txn_id: &str, content: Value) -> Result<String, Error> {
+    pub async fn send_event(
+        &self,
+        caller: &Caller,
+        room_id: &str,
+        event_type: &str,
+        txn_id: &str,
+        content: Value,
+    ) -> Result<String, Error> {
         if !content.is_object() {
             return Err(Error::bad_json("the event content must be a JSON object"));
         }
@@ -138,7 +171,8 @@ impl Services {
                 Ok(committed.events.first().map(|e| e.event_id.clone()).unwrap_or_default())
             }
             Err(StoreError::Conflict { field: "txn_id" }) => {
-                let existing = self.store().event_by_txn(&caller.user_id, &caller.device_id, txn_id).await.map_err(db)?;
+                let existing =
+                    self.store().event_by_txn(&caller.user_id, &caller.device_id, txn_id).await.map_err(db)?;
                 existing.map(|e| e.event_id).ok_or_else(Error::internal)
             }
             Err(e) => Err(db(e)),
@@ -146,7 +180,14 @@ impl Services {
     }
 
     /// Sets a state event. Membership goes through the membership endpoints.
-    pub async fn set_state(&self, caller: &Caller, room_id: &str, event_type: &str, state_key: &str, content: Value) -> Result<String, Error> {
+    pub async fn set_state(
+        &self,
+        caller: &Caller,
+        room_id: &str,
+        event_type: &str,
+        state_key: &str,
+        content: Value,
+    ) -> Result<String, Error> {
         if event_type == "m.room.member" || event_type == "m.room.create" {
             return Err(Error::forbidden(Message::Other {
                 en: format!("{event_type} cannot be set through this endpoint; use the room membership endpoints."),
@@ -157,7 +198,9 @@ impl Services {
             return Err(Error::bad_json("the state content must be a JSON object"));
         }
         if state_key.starts_with('@') && state_key != caller.user_id {
-            return Err(Error::forbidden(Message::PowerTooLow { action: format!("set {event_type} for another user") }));
+            return Err(Error::forbidden(Message::PowerTooLow {
+                action: format!("set {event_type} for another user"),
+            }));
         }
         let room = self.room_view(room_id, &caller.user_id).await?;
         room.require_joined(room_id)?;
@@ -167,7 +210,10 @@ impl Services {
         if event_type == "m.room.canonical_alias" {
             if let Some(alias) = content.get("alias").and_then(Value::as_str) {
                 if self.store().resolve_alias(alias).await.map_err(db)?.as_deref() != Some(room_id) {
-                    return Err(Error::invalid_param("alias", format!("{alias} does not point to this room; create the alias first")));
+                    return Err(Error::invalid_param(
+                        "alias",
+                        format!("{alias} does not point to this room; create the alias first"),
+                    ));
                 }
             }
         }
@@ -178,18 +224,28 @@ impl Services {
 
     /// Points a new alias at a room the caller is joined to.
     pub async fn create_alias(&self, caller: &Caller, alias: &str, room_id: &str) -> Result<(), Error> {
-        let parsed = ruma::RoomAliasId::parse(alias).map_err(|e| Error::invalid_param("room_alias", format!("\"{alias}\" is not a room alias ({e})")))?;
+        let parsed = ruma::RoomAliasId::parse(alias)
+            .map_err(|e| Error::invalid_param("room_alias", format!("\"{alias}\" is not a room alias ({e})")))?;
         if parsed.server_name().as_str() != self.settings().server_name {
-            return Err(Error::invalid_param("room_alias", format!("{alias} is not on this server ({})", self.settings().server_name)));
+            return Err(Error::invalid_param(
+                "room_alias",
+                format!("{alias} is not on this server ({})", self.settings().server_name),
+            ));
         }
         self.require_joined(room_id, &caller.user_id).await?;
         let batch = usher_store::WriteBatch {
-            aliases: vec![usher_store::NewAlias { alias: alias.to_owned(), room_id: room_id.to_owned(), creator: caller.user_id.clone() }],
+            aliases: vec![usher_store::NewAlias {
+                alias: alias.to_owned(),
+                room_id: room_id.to_owned(),
+                creator: caller.user_id.clone(),
+            }],
             ..Default::default()
         };
         match self.store().commit(batch).await {
             Ok(_) => Ok(()),
-            Err(StoreError::Conflict { .. }) => Err(Error::new(usher_core::ErrorCode::RoomInUse, Message::AliasInUse { alias: alias.to_owned() })),
+            Err(StoreError::Conflict { .. }) => {
+                Err(Error::new(usher_core::ErrorCode::RoomInUse, Message::AliasInUse { alias: alias.to_owned() }))
+            }
             Err(e) => Err(db(e)),
         }
     }

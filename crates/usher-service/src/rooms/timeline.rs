@@ -85,7 +85,13 @@ impl Services {
     }
 
     /// Returns one state event's content.
-    pub async fn state_content(&self, caller: &Caller, room_id: &str, event_type: &str, state_key: &str) -> Result<Value, Error> {
+    pub async fn state_content(
+        &self,
+        caller: &Caller,
+        room_id: &str,
+        event_type: &str,
+        state_key: &str,
+    ) -> Result<Value, Error> {
         let upto = self.readable_upto(caller, room_id).await?;
         let state = self.store().state_at(room_id, upto).await.map_err(db)?;
         state
@@ -96,7 +102,13 @@ impl Services {
     }
 
     /// Member events of a room, optionally only those with one membership.
-    pub async fn room_members(&self, caller: &Caller, room_id: &str, membership: Option<&str>, not_membership: Option<&str>) -> Result<Vec<Value>, Error> {
+    pub async fn room_members(
+        &self,
+        caller: &Caller,
+        room_id: &str,
+        membership: Option<&str>,
+        not_membership: Option<&str>,
+    ) -> Result<Vec<Value>, Error> {
         let upto = self.readable_upto(caller, room_id).await?;
         let state = self.store().state_at(room_id, upto).await.map_err(db)?;
         let now = now_ms();
@@ -121,10 +133,13 @@ impl Services {
                 continue;
             }
             let Some(user_id) = &event.state_key else { continue };
-            joined.insert(user_id.clone(), json!({
-                "display_name": event.content.get("displayname").cloned().unwrap_or(Value::Null),
-                "avatar_url": event.content.get("avatar_url").cloned().unwrap_or(Value::Null),
-            }));
+            joined.insert(
+                user_id.clone(),
+                json!({
+                    "display_name": event.content.get("displayname").cloned().unwrap_or(Value::Null),
+                    "avatar_url": event.content.get("avatar_url").cloned().unwrap_or(Value::Null),
+                }),
+            );
         }
         Ok(json!({ "joined": joined }))
     }

@@ -61,7 +61,12 @@ pub(super) async fn room_access(reader: &SqlitePool, room_id: &str, user_id: &st
         .transpose()
         .map_err(|e| StoreError::Other(anyhow::Error::new(e).context("decode power levels content")))?;
     Ok(Some(RoomAccess {
-        room: RoomRecord { room_id: row.room_id, creator: row.creator, room_version: row.room_version, created_at: row.created_at },
+        room: RoomRecord {
+            room_id: row.room_id,
+            creator: row.creator,
+            room_version: row.room_version,
+            created_at: row.created_at,
+        },
         power_levels,
         membership: row.membership,
     }))
