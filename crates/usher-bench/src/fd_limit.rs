@@ -3,7 +3,7 @@
 use anyhow::{bail, Context, Result};
 use rlimit::Resource;
 
-/// What to do with the soft limit so that `needed` descriptors fit.
+/// Change to the soft limit that lets `needed` descriptors fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LimitPlan {
     /// The soft limit already allows `needed` descriptors.

@@ -73,7 +73,7 @@ impl BenchResult {
         }
     }
 
-    /// Builds the result of the waiting-syncs memory reading. `failures` holds the failed
+    /// Builds the result of the waiting-syncs memory reading. `failures` contains the failed
     /// long-poll attempts, and `ramp_up` is the time taken to open the connections.
     pub fn from_waiting_memory(
         target: &str,

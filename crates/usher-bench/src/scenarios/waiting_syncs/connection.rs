@@ -6,10 +6,8 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use http_body_util::{BodyExt, Empty};
@@ -19,13 +17,13 @@ use hyper::header::{AUTHORIZATION, HOST};
 use hyper::{Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde_json::Value;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 
 use crate::client::{sync_contains_text, Target};
 use crate::scenarios::waiting_syncs::plan::sync_path_and_query;
+use crate::scenarios::waiting_syncs::signaling_stream::SignalingStream;
 
 /// Pause before a failed connection tries again.
 const RETRY_PAUSE: Duration = Duration::from_secs(1);
@@ -134,7 +132,7 @@ impl Drop for WaitingGuard<'_> {
     }
 }
 
-/// What one connection saw, returned when it closes.
+/// Fan-out latency and failures of one connection, returned when it closes.
 #[derive(Debug, Default)]
 pub struct Outcome {
     /// From the fan-out send until this connection's response with the message had been read.
@@ -159,7 +157,7 @@ impl Failure {
     }
 }
 
-/// Result of one answered long-poll.
+/// Result of one long-poll that returned a response.
 enum Answer {
     /// The response carried the fan-out message.
     Delivered(Instant),
@@ -227,7 +225,7 @@ pub async fn run(
     outcome
 }
 
-/// Waits until the scenario asks the connections to stop.
+/// Waits until [`Shared::stop`] has been called.
 async fn stopped(stop: &mut watch::Receiver<bool>) {
     // An error means the sender is gone, which also ends the run.
     let _ = stop.wait_for(|stopped| *stopped).await;
@@ -384,10 +382,7 @@ impl Connection {
             Failure::new("connect", format!("setting TCP_NODELAY failed: {error}"))
         })?;
         let written = Arc::new(Notify::new());
-        let io = TokioIo::new(SignalingStream {
-            stream,
-            written: Arc::clone(&written),
-        });
+        let io = TokioIo::new(SignalingStream::new(stream, Arc::clone(&written)));
         let (sender, connection) =
             hyper::client::conn::http1::handshake(io)
                 .await
@@ -409,66 +404,6 @@ impl Connection {
 impl Drop for Connection {
     fn drop(&mut self) {
         self.driver.abort();
-    }
-}
-
-/// A TCP stream that wakes the waiters of `written` after each successful write.
-struct SignalingStream {
-    stream: TcpStream,
-    written: Arc<Notify>,
-}
-
-impl SignalingStream {
-    fn signal(&self, result: &Poll<std::io::Result<usize>>) {
-        if matches!(result, Poll::Ready(Ok(bytes)) if *bytes > 0) {
-            self.written.notify_waiters();
-        }
-    }
-}
-
-impl AsyncRead for SignalingStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.get_mut().stream).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for SignalingStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
-        let this = self.get_mut();
-        let result = Pin::new(&mut this.stream).poll_write(cx, buf);
-        this.signal(&result);
-        result
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[std::io::IoSlice<'_>],
-    ) -> Poll<std::io::Result<usize>> {
-        let this = self.get_mut();
-        let result = Pin::new(&mut this.stream).poll_write_vectored(cx, bufs);
-        this.signal(&result);
-        result
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.stream.is_write_vectored()
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.get_mut().stream).poll_flush(cx)
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.get_mut().stream).poll_shutdown(cx)
     }
 }
 

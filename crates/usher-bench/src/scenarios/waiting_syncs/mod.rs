@@ -3,6 +3,7 @@
 
 mod connection;
 pub mod plan;
+mod signaling_stream;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -26,13 +27,13 @@ use plan::{ramp_targets, user_of_connection, WaitingMemory};
 /// standard streams, the runtime, and the keep-alive connections of the test users and the admin.
 const SPARE_FILES: u64 = 64;
 
-/// Longest wait for the requests of one ramp-up step to be written.
+/// Maximum wait for the requests of one ramp-up step to be written.
 const STEP_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Added to the long-poll timeout to give the client-side bound of one request.
 const REQUEST_TIMEOUT_MARGIN: Duration = Duration::from_secs(30);
 
-/// Longest wait for the connections to close after the run.
+/// Maximum wait for the connections to close after the run.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
 
 const PROGRESS_INTERVAL: Duration = Duration::from_millis(20);

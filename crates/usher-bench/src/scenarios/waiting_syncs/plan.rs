@@ -43,7 +43,7 @@ pub fn sync_path_and_query(target: &Target, since: &str, timeout_ms: u64) -> Str
 pub struct WaitingMemory {
     /// Long-polls requested (`--waiting-syncs`).
     pub requested: u64,
-    /// Requests written to their connection and not yet answered when VmRSS was read.
+    /// Requests written to their connection whose response headers had not arrived when VmRSS was read.
     pub waiting: u64,
     pub idle_rss_mib: f64,
     pub loaded_rss_mib: f64,
