@@ -2,7 +2,7 @@
 //! every response must be a client error or success in the Matrix error
 //! shape, never a server error.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a failed unwrap is a failed test")]
 
 mod common;
 

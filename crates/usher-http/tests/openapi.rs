@@ -2,7 +2,7 @@
 //! exactly the routes that the router serves, and describing the bodies
 //! that real requests get back.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a failed unwrap is a failed test")]
 
 mod common;
 

@@ -1,7 +1,8 @@
 //! An in-process Usher for router tests: a fresh SQLite file per test, the
 //! real services and router, requests sent with `tower::ServiceExt::oneshot`.
 
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(dead_code, reason = "each test binary uses a different part of the helpers")]
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a failed unwrap is a failed test")]
 
 use std::sync::Arc;
 
