@@ -27,6 +27,8 @@ pub const MAX_IDEMPOTENCY_KEY_BYTES: usize = 255;
 pub const MAX_DISPLAY_NAME_CHARS: usize = 256;
 /// Maximum number of groups one registration may join.
 pub const MAX_GROUPS: usize = 100;
+/// How long an `Idempotency-Key` replays its first response, in ms (24 hours).
+pub const IDEMPOTENCY_KEY_TTL_MS: i64 = 24 * 60 * 60 * 1000;
 /// Attempts at a free generated account name before giving up.
 const GENERATED_NAME_ATTEMPTS: usize = 8;
 
@@ -93,7 +95,8 @@ impl Services {
 
         let request_hash = sha256_hex(serde_json::to_string(&request).unwrap_or_default().as_bytes());
         if let Some(key) = idempotency_key {
-            if let Some(stored) = self.store().idempotent_response(&caller.user_id, key).await.map_err(db)? {
+            let stored = self.store().idempotent_response(&caller.user_id, key).await.map_err(db)?;
+            if let Some(stored) = stored.filter(|s| s.created_at >= now_ms() - IDEMPOTENCY_KEY_TTL_MS) {
                 return Ok((self.replay(caller, key, &request_hash, stored)?, true));
             }
         }
@@ -154,6 +157,7 @@ impl Services {
         };
         let idempotency = idempotency_key.map(|key| IdempotencyRecord {
             key: key.to_owned(),
+            expires_before: now - IDEMPOTENCY_KEY_TTL_MS,
             response: IdempotentResponse {
                 request_hash: request_hash.clone(),
                 response: stored_response(&response, generated_password),

@@ -71,8 +71,8 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
 
     // --- sponsorship ----------------------------------------------------
 
-    /// Registers a sponsored account: checks the quota and the idempotency
-    /// key, then creates the account, its sponsor link, the room writes and
+    /// Registers a sponsored account: checks the idempotency key (replaying
+    /// a stored response unless it expired) and the quota, then creates the account, its sponsor link, the room writes and
     /// the audit record, all in one transaction.
     ///
     /// Errors: `QuotaExceeded` when the sponsor's quota has no room left,

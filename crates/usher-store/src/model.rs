@@ -160,6 +160,9 @@ pub struct IdempotentResponse {
 pub struct IdempotencyRecord {
     pub key: String,
     pub response: IdempotentResponse,
+    /// A stored record of the same key created before this time (ms since
+    /// the epoch) has expired: it is replaced instead of replayed.
+    pub expires_before: i64,
 }
 
 /// Everything one sponsored registration writes.

@@ -102,6 +102,7 @@ pub fn idempotency(key: &str, response: Value) -> IdempotencyRecord {
     IdempotencyRecord {
         key: key.to_owned(),
         response: IdempotentResponse { request_hash: format!("sha256-of-{key}"), response, created_at: NOON },
+        expires_before: NOON - 86_400_000,
     }
 }
 

@@ -76,6 +76,7 @@ macro_rules! contract_tests {
             sponsorship {
                 register_writes_everything,
                 register_replays_idempotency_key,
+                expired_idempotency_key_replaced,
                 register_duplicate_username_rolls_back,
                 register_over_quota_rolls_back,
                 register_bad_writes_roll_back,

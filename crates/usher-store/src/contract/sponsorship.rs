@@ -112,6 +112,29 @@ pub async fn register_replays_idempotency_key(store: Arc<dyn Store>) {
     register(&*store, other_sponsor).await;
 }
 
+pub async fn expired_idempotency_key_replaced(store: Arc<dyn Store>) {
+    create_user(&*store, SPONSOR).await;
+    let first = SponsoredRegistration {
+        idempotency: Some(idempotency("key-1", json!({ "user_id": user_id("member01") }))),
+        ..registration(SPONSOR, "member01", Quota::UNLIMITED, NOON)
+    };
+    register(&*store, first).await;
+
+    let day_later = NOON + 86_400_000 + 1;
+    let mut record = idempotency("key-1", json!({ "user_id": user_id("member02") }));
+    record.response.created_at = day_later;
+    record.expires_before = day_later - 86_400_000;
+    let again =
+        SponsoredRegistration { idempotency: Some(record), ..registration(SPONSOR, "member02", Quota::UNLIMITED, day_later) };
+    match store.register_sponsored(again).await.expect("register") {
+        RegistrationCommit::Created(_) => {}
+        other => panic!("an expired key must not replay, got {other:?}"),
+    }
+    assert!(store.user(&user_id("member02")).await.expect("read user").is_some());
+    let stored = store.idempotent_response(&user_id(SPONSOR), "key-1").await.expect("read key").expect("key stored");
+    assert_eq!(stored.created_at, day_later, "the new response replaced the expired one");
+}
+
 pub async fn register_duplicate_username_rolls_back(store: Arc<dyn Store>) {
     create_user(&*store, SPONSOR).await;
     create_room(&*store, "club", SPONSOR).await;

@@ -25,9 +25,11 @@ pub(super) async fn register_sponsored(
     let SponsoredRegistration { user, link, quota, idempotency, writes, audit } = registration;
     let mut tx = store.begin_write().await?;
 
-    if let Some(IdempotencyRecord { key, .. }) = &idempotency {
-        if let Some(stored) = idempotent_response_in(&mut tx, &link.sponsor_id, key).await? {
-            return Ok(RegistrationCommit::Replayed(stored));
+    if let Some(IdempotencyRecord { key, expires_before, .. }) = &idempotency {
+        match idempotent_response_in(&mut tx, &link.sponsor_id, key).await? {
+            Some(stored) if stored.created_at >= *expires_before => return Ok(RegistrationCommit::Replayed(stored)),
+            Some(_) => delete_idempotency(&mut tx, &link.sponsor_id, key).await?,
+            None => {}
         }
     }
 
@@ -80,6 +82,16 @@ async fn insert_idempotency(
     .execute(conn)
     .await
     .db_context("insert idempotency key")?;
+    Ok(())
+}
+
+async fn delete_idempotency(conn: &mut SqliteConnection, sponsor_id: &str, key: &str) -> StoreResult<()> {
+    sqlx::query("DELETE FROM idempotency_keys WHERE sponsor_id = ?1 AND key = ?2")
+        .bind(sponsor_id)
+        .bind(key)
+        .execute(conn)
+        .await
+        .db_context("delete expired idempotency key")?;
     Ok(())
 }
 
