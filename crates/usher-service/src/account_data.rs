@@ -59,7 +59,7 @@ impl Services {
             ..WriteBatch::default()
         };
         let committed = self.store().commit(batch).await.map_err(db)?;
-        self.bus().publish(committed.position);
+        self.committed(&committed);
         Ok(())
     }
 }

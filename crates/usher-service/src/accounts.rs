@@ -426,7 +426,7 @@ impl Services {
             });
         }
         let committed = self.store().commit(batch).await.map_err(db)?;
-        self.bus().publish(committed.position);
+        self.committed(&committed);
         Ok(())
     }
 }

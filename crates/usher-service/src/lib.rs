@@ -14,6 +14,7 @@ mod filters;
 mod ids;
 mod open_registration;
 mod registration;
+mod room_cache;
 mod rooms;
 mod session_cache;
 mod settings;
@@ -51,6 +52,7 @@ struct Inner {
     secret: ServerSecret,
     password_sessions: accounts::InteractiveAuthSessions,
     sessions: session_cache::SessionCache,
+    room_access: room_cache::RoomAccessCache,
 }
 
 impl Services {
@@ -63,6 +65,7 @@ impl Services {
                 secret,
                 password_sessions: accounts::InteractiveAuthSessions::default(),
                 sessions: session_cache::SessionCache::default(),
+                room_access: room_cache::RoomAccessCache::default(),
             }),
         }
     }
@@ -77,6 +80,13 @@ impl Services {
 
     fn bus(&self) -> &Arc<dyn Bus> {
         &self.inner.bus
+    }
+
+    /// Runs after every successful commit: drops cached room access of the
+    /// rooms whose state changed, then wakes waiting syncs.
+    fn committed(&self, committed: &usher_store::Committed) {
+        self.inner.room_access.invalidate(&committed.events);
+        self.bus().publish(committed.position);
     }
 }
 

@@ -188,7 +188,7 @@ impl Services {
 
         match self.store().register_sponsored(registration).await {
             Ok(RegistrationCommit::Created(committed)) => {
-                self.bus().publish(committed.position);
+                self.committed(&committed);
                 tracing::info!(account.id = %user_id, groups = response.groups.len(), "account registered");
                 Ok((response, false))
             }

@@ -56,12 +56,19 @@ impl Services {
 
     /// Reads a room's power levels and `user_id`'s membership in one query.
     pub(crate) async fn room_view(&self, room_id: &str, user_id: &str) -> Result<RoomView, Error> {
-        let access = self
-            .store()
-            .room_access(room_id, user_id)
-            .await
-            .map_err(db)?
-            .ok_or_else(|| Error::not_found(Message::RoomNotFound { room: room_id.to_owned() }))?;
+        let access = match self.inner.room_access.get(room_id, user_id) {
+            Ok(access) => access,
+            Err(generation) => {
+                let access = self
+                    .store()
+                    .room_access(room_id, user_id)
+                    .await
+                    .map_err(db)?
+                    .ok_or_else(|| Error::not_found(Message::RoomNotFound { room: room_id.to_owned() }))?;
+                self.inner.room_access.insert(user_id, &access, generation);
+                access
+            }
+        };
         let levels = power_levels(access.power_levels.as_ref(), &access.room.creator);
         Ok(RoomView { levels, membership: access.membership })
     }
@@ -85,7 +92,7 @@ impl Services {
     pub(crate) async fn commit_events(&self, events: Vec<NewEvent>) -> Result<usher_store::Committed, Error> {
         let batch = usher_store::WriteBatch { events, ..Default::default() };
         let committed = self.store().commit(batch).await.map_err(db)?;
-        self.bus().publish(committed.position);
+        self.committed(&committed);
         Ok(committed)
     }
 }

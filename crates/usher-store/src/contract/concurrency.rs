@@ -8,7 +8,9 @@ use serde_json::json;
 use usher_core::quota::{Quota, QuotaPeriod};
 
 use crate::contract::fixtures::*;
-use crate::{RegistrationCommit, SponsoredRegistration, Store, StoreError, StoreResult, WriteBatch};
+use crate::{
+    Committed, NewEvent, RegistrationCommit, SponsoredRegistration, Store, StoreError, StoreResult, WriteBatch,
+};
 
 const SPONSOR: &str = "groupadmin";
 
@@ -154,4 +156,66 @@ pub async fn parallel_activations_one_wins(store: Arc<dyn Store>) {
 
     assert_eq!(succeeded, 1);
     assert_eq!(store.sessions_of_user(&pending.user_id).await.expect("read sessions").len(), 1);
+}
+
+/// Commits lone messages from parallel tasks and checks each result by event id.
+async fn commit_in_parallel(store: &Arc<dyn Store>, events: Vec<NewEvent>) -> Vec<(String, StoreResult<Committed>)> {
+    let tasks: Vec<_> = events
+        .into_iter()
+        .map(|event| {
+            let store = Arc::clone(store);
+            let event_id = event.event_id.clone();
+            let batch = WriteBatch { events: vec![event], ..WriteBatch::default() };
+            (event_id, tokio::spawn(async move { store.commit(batch).await }))
+        })
+        .collect();
+    let mut results = Vec::new();
+    for (event_id, task) in tasks {
+        results.push((event_id, task.await.expect("commit task panicked")));
+    }
+    results
+}
+
+pub async fn parallel_messages_each_get_their_result(store: Arc<dyn Store>) {
+    create_user(&*store, "alice01").await;
+    let created = create_room(&*store, "club", "alice01").await;
+
+    // Enough at once that a backend may write several together.
+    let clean = (0..20).map(|i| message_with_txn(&format!("$c{i}"), "club", "alice01", "DEVICE", &format!("c-{i}")));
+    let mut streams = BTreeSet::new();
+    for (event_id, result) in commit_in_parallel(&store, clean.collect()).await {
+        let committed = result.expect("message committed");
+        assert_eq!(committed.events[0].event_id, event_id);
+        assert_eq!(committed.position, committed.events[0].stream);
+        assert!(streams.insert(committed.position), "stream {} assigned twice", committed.position);
+    }
+    let expected: BTreeSet<i64> = (created.position + 1..=created.position + 20).collect();
+    assert_eq!(streams, expected, "the 20 messages took the next 20 positions");
+    assert_eq!(store.current_position().await.expect("read position"), created.position + 20);
+    let stored = store.event("$c7").await.expect("read event").expect("stored");
+    assert_eq!(stored.content["body"], "c-7");
+    assert_eq!(stored.transaction.map(|t| t.txn_id).as_deref(), Some("c-7"));
+
+    // The same with a repeated transaction id and an unknown room among them:
+    // each sender still gets its own result.
+    let mut mixed: Vec<NewEvent> =
+        (0..20).map(|i| message_with_txn(&format!("$m{i}"), "club", "alice01", "DEVICE", &format!("m-{i}"))).collect();
+    mixed.insert(5, message_with_txn("$repeat", "club", "alice01", "DEVICE", "c-3"));
+    mixed.push(message("$nowhere", "nowhere", "alice01", "lost"));
+    let mut streams = BTreeSet::new();
+    for (event_id, result) in commit_in_parallel(&store, mixed).await {
+        match event_id.as_str() {
+            "$repeat" => assert!(matches!(result, Err(StoreError::Conflict { field: "txn_id" })), "{result:?}"),
+            "$nowhere" => assert!(matches!(result, Err(StoreError::NotFound)), "{result:?}"),
+            _ => {
+                let committed = result.expect("message committed");
+                assert_eq!(committed.events[0].event_id, event_id);
+                assert!(streams.insert(committed.position), "stream {} assigned twice", committed.position);
+            }
+        }
+    }
+    let expected: BTreeSet<i64> = (created.position + 21..=created.position + 40).collect();
+    assert_eq!(streams, expected);
+    assert_eq!(store.current_position().await.expect("read position"), created.position + 40);
+    assert!(store.event("$repeat").await.expect("read event").is_none());
 }

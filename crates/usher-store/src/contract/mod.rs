@@ -92,6 +92,7 @@ macro_rules! contract_tests {
                 parallel_registrations_respect_quota,
                 parallel_same_idempotency_key,
                 parallel_commits_unique_streams,
+                parallel_messages_each_get_their_result,
                 parallel_activations_one_wins,
             }
             events {

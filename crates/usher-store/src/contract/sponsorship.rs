@@ -124,8 +124,10 @@ pub async fn expired_idempotency_key_replaced(store: Arc<dyn Store>) {
     let mut record = idempotency("key-1", json!({ "user_id": user_id("member02") }));
     record.response.created_at = day_later;
     record.expires_before = day_later - 86_400_000;
-    let again =
-        SponsoredRegistration { idempotency: Some(record), ..registration(SPONSOR, "member02", Quota::UNLIMITED, day_later) };
+    let again = SponsoredRegistration {
+        idempotency: Some(record),
+        ..registration(SPONSOR, "member02", Quota::UNLIMITED, day_later)
+    };
     match store.register_sponsored(again).await.expect("register") {
         RegistrationCommit::Created(_) => {}
         other => panic!("an expired key must not replay, got {other:?}"),

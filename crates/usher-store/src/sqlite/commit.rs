@@ -50,8 +50,7 @@ fn into_lone_message(batch: WriteBatch) -> Result<NewEvent, WriteBatch> {
 /// on its own. That saves the `BEGIN` and `COMMIT` round trips on the most
 /// frequent write.
 async fn commit_lone_message(store: &SqliteStore, message: NewEvent) -> StoreResult<Committed> {
-    let mut conn = store.writer.acquire().await.db_context("acquire writer connection")?;
-    let event = insert_event(&mut conn, message).await?;
+    let event = store.messages.commit(message).await?;
     Ok(Committed { position: event.stream, events: vec![event] })
 }
 
@@ -121,7 +120,7 @@ async fn read_position(conn: &mut SqliteConnection) -> StoreResult<i64> {
 /// Inserts one event at the next stream position. A state event records the
 /// content it replaces and becomes the current state. A member event also
 /// sets the membership.
-async fn insert_event(conn: &mut SqliteConnection, event: NewEvent) -> StoreResult<StoredEvent> {
+pub(super) async fn insert_event(conn: &mut SqliteConnection, event: NewEvent) -> StoreResult<StoredEvent> {
     let (txn_device_id, txn_id) = match &event.transaction {
         Some(transaction) => (Some(transaction.device_id.as_str()), Some(transaction.txn_id.as_str())),
         None => (None, None),

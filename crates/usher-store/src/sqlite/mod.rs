@@ -13,6 +13,7 @@ mod commit;
 mod error;
 mod events;
 mod filters;
+mod message_queue;
 mod rooms;
 mod rows;
 mod sessions;
@@ -40,6 +41,7 @@ pub struct SqliteStore {
     path: PathBuf,
     writer: SqlitePool,
     reader: SqlitePool,
+    messages: message_queue::MessageQueue,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -81,7 +83,8 @@ impl SqliteStore {
             .await
             .with_context(|| format!("failed to open read connections to {}", path.display()))?;
 
-        Ok(SqliteStore { path: path.to_owned(), writer, reader })
+        let messages = message_queue::MessageQueue::start(writer.clone());
+        Ok(SqliteStore { path: path.to_owned(), writer, reader, messages })
     }
 
     /// Closes both pools, waiting for connections in use to be returned.
