@@ -103,6 +103,7 @@ pub enum Message {
     FilterNotFound,
     IdempotencyKeyReused,
     RateLimited,
+    AccountLocked { minutes: u64 },
     Other { en: String, zh: String },
 }
 
@@ -242,6 +243,10 @@ impl Message {
             RateLimited => lang.pick(
                 "Too many requests. Wait a moment and try again.",
                 "请求过于频繁，请稍后再试。",
+            ),
+            AccountLocked { minutes } => lang.pick(
+                format!("Too many wrong passwords for this account: login and activation are locked for {minutes} more minute(s). Wait, then try again with the right password."),
+                format!("该账号密码错误次数过多：登录和激活已锁定，还需等待 {minutes} 分钟。请稍后使用正确的密码重试。"),
             ),
             Other { en, zh } => lang.pick(en.clone(), zh.clone()),
         }

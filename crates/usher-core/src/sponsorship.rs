@@ -46,6 +46,10 @@ pub struct SponsorshipPolicy {
     pub group_admin_level: i64,
     /// Quota of group admins without a grant.
     pub group_admin_quota: Quota,
+    /// Whether group admins without a grant may sponsor at all. Any user
+    /// who creates a room is its admin, so turning this off leaves
+    /// sponsorship to server admins and the users they granted it to.
+    pub group_admins_may_sponsor: bool,
 }
 
 impl SponsorshipPolicy {
@@ -75,7 +79,7 @@ impl SponsorshipPolicy {
             return Ok((SponsorRole::Granted, grant));
         }
 
-        if groups.is_empty() {
+        if groups.is_empty() || !self.group_admins_may_sponsor {
             return Err(Denial::NotASponsor);
         }
         if let Some(denied) = groups.iter().find(|g| !administers(g)) {
@@ -90,7 +94,11 @@ mod tests {
     use super::*;
 
     fn policy() -> SponsorshipPolicy {
-        SponsorshipPolicy { group_admin_level: 100, group_admin_quota: Quota { daily: Some(20), total: Some(200) } }
+        SponsorshipPolicy {
+            group_admin_level: 100,
+            group_admin_quota: Quota { daily: Some(20), total: Some(200) },
+            group_admins_may_sponsor: true,
+        }
     }
 
     fn member(power: i64) -> GroupStanding {
@@ -124,6 +132,14 @@ mod tests {
     fn group_admin_not_into_other_group() {
         let result = policy().authorize(&plain_user(), &[member(100), member(50)]);
         assert!(matches!(result, Err(Denial::GroupNotAllowed { .. })));
+    }
+
+    #[test]
+    fn group_admins_switched_off() {
+        let policy = SponsorshipPolicy { group_admins_may_sponsor: false, ..policy() };
+        assert_eq!(policy.authorize(&plain_user(), &[member(100)]), Err(Denial::NotASponsor));
+        let granted = SponsorFacts { grant: Some(Quota::UNLIMITED), ..plain_user() };
+        assert!(policy.authorize(&granted, &[member(100)]).is_ok(), "grants still apply");
     }
 
     #[test]

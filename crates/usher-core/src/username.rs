@@ -17,6 +17,14 @@ pub fn normalize(input: &str) -> String {
     folded.trim().to_lowercase().nfkc().collect()
 }
 
+/// Normalizes a typed room id or alias with NFKC, so full-width `＃` and
+/// `：` become ASCII, and trims surrounding whitespace. Case is kept, because
+/// room ids are case-sensitive.
+pub fn normalize_identifier(input: &str) -> String {
+    let folded: String = input.nfkc().collect();
+    folded.trim().to_owned()
+}
+
 /// Extracts the localpart from `@localpart:server` or returns the input when it
 /// is not a full user id. Used where people may type either form, as at login.
 pub fn localpart_of(input: &str) -> &str {

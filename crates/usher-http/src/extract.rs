@@ -119,5 +119,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for MatrixQuery<T>
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let value: serde_json::Value =
         serde_json::from_slice(bytes).map_err(|_| ApiError(Error::new(ErrorCode::NotJson, Message::NotJson)))?;
-    serde_json::from_value(value).map_err(|e| ApiError(Error::bad_json(e.to_string())))
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let detail = if path == "." { e.inner().to_string() } else { format!("field \"{path}\": {}", e.inner()) };
+        ApiError(Error::bad_json(detail))
+    })
 }

@@ -234,6 +234,23 @@ async fn long_poll_wakes_on_message() {
 }
 
 #[tokio::test]
+async fn shutdown_releases_long_polls() {
+    let server = std::sync::Arc::new(TestServer::start().await);
+    let token = server.admin_token().await;
+    let since = server.sync(&token, None, 0).await["next_batch"].as_str().unwrap().to_owned();
+    let waiting = {
+        let server = server.clone();
+        tokio::spawn(async move { server.sync(&token, Some(&since), 30_000).await })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = std::time::Instant::now();
+    server.services.begin_shutdown();
+    let sync = tokio::time::timeout(Duration::from_secs(5), waiting).await.expect("returned before its timeout").unwrap();
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(sync["rooms"]["join"], json!({}));
+}
+
+#[tokio::test]
 async fn empty_long_poll_times_out() {
     let server = TestServer::start().await;
     let token = server.admin_token().await;

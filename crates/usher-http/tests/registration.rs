@@ -173,6 +173,7 @@ async fn bad_json_and_field_limits() {
     assert!(reply.body["error"].as_str().unwrap().contains("usernme"), "{:?}", reply.body);
     let reply = server.register(&admin, json!({"groups": "not-a-list"})).await;
     assert_eq!(reply.body["errcode"], "M_BAD_JSON");
+    assert!(reply.body["error"].as_str().unwrap().contains("field \"groups\""), "{:?}", reply.body);
     let reply = server.register(&admin, json!({"note": "x".repeat(501)})).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert!(reply.body["error"].as_str().unwrap().contains("note"));
@@ -213,6 +214,24 @@ async fn group_admin_sponsors_own_group_only() {
 
     let no_group = server.register(&leader, json!({"username": "member0003"})).await;
     assert_eq!(no_group.status, StatusCode::FORBIDDEN);
+
+    let typed = server.register(&leader, json!({"username": "member0004", "groups": ["＃knitting"]})).await;
+    assert_eq!(typed.status, StatusCode::CREATED, "full-width # and no server part: {:?}", typed.body);
+    assert_eq!(typed.body["groups"], json!([own]));
+}
+
+#[tokio::test]
+async fn group_admin_sponsoring_switched_off() {
+    let server = TestServer::with_settings(|s| s.sponsorship.group_admins_may_sponsor = false).await;
+    let admin = server.admin_token().await;
+    let leader = server.register_active(&admin, "clubleader", &[]).await;
+    let own = server.create_room(&leader, json!({"name": "Knitting"})).await;
+    let denied = server.register(&leader, json!({"username": "member0001", "groups": [own]})).await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    let path = format!("/_usher/v1/admin/sponsors/{}", enc("@clubleader:localhost"));
+    assert_eq!(server.put(&path, Some(&admin), json!({"daily_quota": 5})).await.status, StatusCode::OK);
+    let granted = server.register(&leader, json!({"username": "member0001", "groups": [own]})).await;
+    assert_eq!(granted.status, StatusCode::CREATED, "a grant still allows it: {:?}", granted.body);
 }
 
 #[tokio::test]

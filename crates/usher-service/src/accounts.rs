@@ -96,7 +96,8 @@ fn login_failed() -> Error {
 }
 
 fn locked_out(remaining: Duration) -> Error {
-    Error::new(ErrorCode::LimitExceeded, Message::RateLimited)
+    let minutes = remaining.as_secs().div_ceil(60).max(1);
+    Error::new(ErrorCode::LimitExceeded, Message::AccountLocked { minutes })
         .with_extra(json!({ "retry_after_ms": remaining.as_millis() as u64 }))
 }
 

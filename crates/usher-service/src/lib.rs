@@ -53,6 +53,8 @@ struct Inner {
     password_sessions: accounts::InteractiveAuthSessions,
     sessions: session_cache::SessionCache,
     room_access: room_cache::RoomAccessCache,
+    /// Set once the server stops; waiting syncs then return at once.
+    shutdown: tokio::sync::watch::Sender<bool>,
 }
 
 impl Services {
@@ -66,8 +68,15 @@ impl Services {
                 password_sessions: accounts::InteractiveAuthSessions::default(),
                 sessions: session_cache::SessionCache::default(),
                 room_access: room_cache::RoomAccessCache::default(),
+                shutdown: tokio::sync::watch::Sender::new(false),
             }),
         }
+    }
+
+    /// Makes waiting `/sync` requests return now, so a graceful shutdown
+    /// does not wait for their long-poll timeouts.
+    pub fn begin_shutdown(&self) {
+        self.inner.shutdown.send_replace(true);
     }
 
     pub fn settings(&self) -> &Settings {

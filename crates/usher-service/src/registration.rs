@@ -76,7 +76,11 @@ fn denial_error(denial: Denial) -> Error {
 impl Services {
     fn sponsorship_policy(&self) -> SponsorshipPolicy {
         let s = &self.settings().sponsorship;
-        SponsorshipPolicy { group_admin_level: s.group_admin_level, group_admin_quota: s.group_admin_quota }
+        SponsorshipPolicy {
+            group_admin_level: s.group_admin_level,
+            group_admin_quota: s.group_admin_quota,
+            group_admins_may_sponsor: s.group_admins_may_sponsor,
+        }
     }
 
     /// Registers an account on behalf of `caller`.
@@ -256,7 +260,14 @@ impl Services {
     /// dropping duplicates. Returns `(name as given, room id)` pairs.
     async fn resolve_groups(&self, groups: &[String]) -> Result<Vec<(String, String)>, Error> {
         let mut resolved: Vec<(String, String)> = Vec::new();
-        for group in groups {
+        for typed in groups {
+            // People type aliases on phones: accept full-width `＃` and a
+            // missing `:server` part, which means this server.
+            let mut group = usher_core::username::normalize_identifier(typed);
+            if group.starts_with('#') && !group.contains(':') {
+                group = format!("{group}:{}", self.settings().server_name);
+            }
+            let group = &group;
             let room_id = match self.resolve_room(group).await {
                 Ok(room_id) => room_id,
                 Err(e) if e.code == ErrorCode::NotFound => {

@@ -29,6 +29,8 @@ pub struct SponsorshipSettings {
     pub group_admin_level: i64,
     /// Quota of group admins who hold no grant.
     pub group_admin_quota: Quota,
+    /// Whether group admins without a grant may sponsor at all.
+    pub group_admins_may_sponsor: bool,
 }
 
 impl Settings {
@@ -40,6 +42,7 @@ impl Settings {
             sponsorship: SponsorshipSettings {
                 group_admin_level: 100,
                 group_admin_quota: Quota { daily: Some(50), total: Some(500) },
+                group_admins_may_sponsor: true,
             },
             open_registration: false,
             max_sync_timeout_ms: 60_000,

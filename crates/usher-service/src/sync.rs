@@ -65,6 +65,7 @@ impl Services {
         // Subscribe before reading: a commit landing between the read and the
         // wait still wakes this request instead of leaving it to time out.
         let mut subscription = self.bus().subscribe();
+        let mut shutdown = self.inner.shutdown.subscribe();
         loop {
             // The bus position, not the store's: with one writer, every
             // position up to the last published one is committed, and this
@@ -73,10 +74,13 @@ impl Services {
             let since = since.map(|s| s.min(upto));
             let (body, has_updates) = self.build_sync(caller, since, upto, &filter, full_state).await?;
             let now = Instant::now();
-            if since.is_none() || has_updates || full_state || now >= deadline {
+            if since.is_none() || has_updates || full_state || now >= deadline || *shutdown.borrow() {
                 return Ok(body);
             }
-            subscription.wait_beyond(upto, deadline - now).await;
+            tokio::select! {
+                _ = subscription.wait_beyond(upto, deadline - now) => {}
+                _ = shutdown.wait_for(|stopping| *stopping) => return Ok(body),
+            }
         }
     }
 

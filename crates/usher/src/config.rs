@@ -60,11 +60,14 @@ pub struct SponsorshipConfig {
     /// Power level at or above which a room member is its group admin and
     /// may register accounts into it. Default 100.
     pub group_admin_level: i64,
-    /// Accounts a group admin without a grant may register per UTC day;
-    /// absent means unlimited. Default 50.
+    /// Whether group admins without a grant may register accounts at all.
+    /// Any user who creates a room is its group admin. Default true.
+    pub group_admins_may_sponsor: bool,
+    /// Accounts a group admin without a grant may register per UTC day.
+    /// Default 50.
     pub group_admin_daily_quota: Option<u64>,
-    /// Accounts a group admin without a grant may register in total;
-    /// absent means unlimited. Default 500.
+    /// Accounts a group admin without a grant may register in total.
+    /// Default 500.
     pub group_admin_total_quota: Option<u64>,
 }
 
@@ -113,6 +116,7 @@ impl Default for SponsorshipConfig {
     fn default() -> Self {
         SponsorshipConfig {
             group_admin_level: 100,
+            group_admins_may_sponsor: true,
             group_admin_daily_quota: Some(50),
             group_admin_total_quota: Some(500),
         }
@@ -194,6 +198,12 @@ impl Config {
                 self.log
             )
         })?;
+        if self.sponsorship.group_admin_level < 1 {
+            anyhow::bail!(
+                "sponsorship.group_admin_level ({}) must be at least 1, or every room member would count as a group admin",
+                self.sponsorship.group_admin_level
+            );
+        }
         if self.rate_limits.credential_per_second == 0 || self.rate_limits.credential_burst == 0 {
             anyhow::bail!("rate_limits: credential_per_second and credential_burst must be at least 1");
         }
@@ -219,6 +229,7 @@ impl Config {
                     daily: self.sponsorship.group_admin_daily_quota,
                     total: self.sponsorship.group_admin_total_quota,
                 },
+                group_admins_may_sponsor: self.sponsorship.group_admins_may_sponsor,
             },
             open_registration: self.registration.open,
             max_sync_timeout_ms: self.sync.max_timeout_ms,

@@ -47,7 +47,8 @@ enum AdminCommand {
     Create {
         /// Account name; normalized (NFKC, lowercase) and checked against the registration rules.
         username: String,
-        /// Password; generated and printed on stdout when omitted.
+        /// Password; `-` reads it from the first line of standard input.
+        /// Generated and printed on stdout when omitted.
         #[arg(long)]
         password: Option<String>,
         #[command(flatten)]

@@ -33,26 +33,65 @@ pub fn init_logging(config: &Config) {
     };
 }
 
-/// Opens the data directory: the store and the server secret.
+/// Opens the data directory: the store and the server secret. The directory
+/// and the database are readable by their owner only.
 pub async fn open(config: &Config) -> anyhow::Result<(Arc<SqliteStore>, Services)> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
+    restrict_to_owner(&config.data_dir, 0o700)?;
     let secret = secret::load_or_create(&config.data_dir)?;
     let store = Arc::new(
         SqliteStore::open(&config.database_path())
             .await
             .with_context(|| format!("cannot open the database {}", config.database_path().display()))?,
     );
+    restrict_to_owner(&config.database_path(), 0o600)?;
     let position = store.current_position().await.context("cannot read the stream position")?;
     let bus: Arc<dyn Bus> = Arc::new(LocalBus::new(position));
     let services = Services::new(store.clone(), bus, config.settings(), secret);
     Ok((store, services))
 }
 
+#[cfg(unix)]
+fn restrict_to_owner(path: &std::path::Path, mode: u32) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .with_context(|| format!("cannot restrict the permissions of {}", path.display()))
+}
+
+#[cfg(not(unix))]
+fn restrict_to_owner(_path: &std::path::Path, _mode: u32) -> anyhow::Result<()> {
+    Ok(())
+}
+
+/// Takes the data directory's lock file, so a second `usher serve` on the
+/// same directory stops with an error instead of running beside the first,
+/// whose waiting syncs would never hear of the second one's writes.
+fn lock_data_dir(config: &Config) -> anyhow::Result<std::fs::File> {
+    let path = config.data_dir.join("serve.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot create the lock file {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "another `usher serve` is already using the data directory {}; stop it first or pass another --data-dir",
+            config.data_dir.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("cannot lock {}", path.display())),
+    }
+}
+
 pub async fn run(config: Config) -> anyhow::Result<()> {
     init_logging(&config);
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
+    let _lock = lock_data_dir(&config)?;
     let (store, services) = open(&config).await?;
-    let router = usher_http::router(AppState { services });
+    let router = usher_http::router(AppState { services: services.clone() });
 
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -71,6 +110,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         result = &mut server => result.context("the HTTP server failed")?,
         signal = shutdown_signal() => {
             tracing::info!(signal, "shutting down");
+            services.begin_shutdown();
             let _ = stop_sender.send(());
             if tokio::time::timeout(SHUTDOWN_GRACE, &mut server).await.is_err() {
                 tracing::warn!(grace_ms = SHUTDOWN_GRACE.as_millis() as u64, "requests still running after the grace period; closing them");
@@ -102,5 +142,21 @@ async fn shutdown_signal() -> &'static str {
     tokio::select! {
         name = ctrl_c => name,
         name = terminate => name,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn second_server_on_data_dir_rejected() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = Config { data_dir: dir.path().to_owned(), ..Config::default() };
+        let first = lock_data_dir(&config).expect("first lock");
+        let message = lock_data_dir(&config).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(message.contains("already using the data directory"), "{message}");
+        drop(first);
+        assert!(lock_data_dir(&config).is_ok(), "the lock is released with the server");
     }
 }
