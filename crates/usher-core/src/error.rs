@@ -77,34 +77,66 @@ pub enum Message {
     AccountPending,
     AccountAlreadyActive,
     RegistrationClosed,
-    UnsupportedLoginType { login_type: String },
+    UnsupportedLoginType {
+        login_type: String,
+    },
     NotJson,
-    BadJson { detail: String },
-    MissingParam { name: String },
-    InvalidParam { name: String, detail: String },
+    BadJson {
+        detail: String,
+    },
+    MissingParam {
+        name: String,
+    },
+    /// `detail_zh` is the detail in Chinese; without it the English one is shown.
+    InvalidParam {
+        name: String,
+        detail: String,
+        detail_zh: Option<String>,
+    },
     Unrecognized,
     MethodNotAllowed,
     NotAdmin,
     PendingCannotSponsor,
     NotASponsor,
-    GroupNotAllowed { group: String },
-    GroupNotFound { group: String },
+    GroupNotAllowed {
+        group: String,
+    },
+    GroupNotFound {
+        group: String,
+    },
     QuotaExceeded(QuotaExceeded),
     RegistrationInvalid,
     PasswordInvalid,
-    UserNotFound { user_id: String },
+    UserNotFound {
+        user_id: String,
+    },
     SponsorLinkHidden,
-    RoomNotFound { room: String },
+    RoomNotFound {
+        room: String,
+    },
     EventNotFound,
-    NotInRoom { room: String },
-    PowerTooLow { action: String },
-    CannotJoin { room: String },
-    AliasInUse { alias: String },
+    NotInRoom {
+        room: String,
+    },
+    PowerTooLow {
+        action: String,
+    },
+    CannotJoin {
+        room: String,
+    },
+    AliasInUse {
+        alias: String,
+    },
     FilterNotFound,
     IdempotencyKeyReused,
     RateLimited,
-    AccountLocked { minutes: u64 },
-    Other { en: String, zh: String },
+    AccountLocked {
+        minutes: u64,
+    },
+    Other {
+        en: String,
+        zh: String,
+    },
 }
 
 impl Message {
@@ -156,9 +188,9 @@ impl Message {
                 format!("The parameter \"{name}\" is missing; add it to the request."),
                 format!("缺少参数“{name}”，请在请求中提供。"),
             ),
-            InvalidParam { name, detail } => lang.pick(
+            InvalidParam { name, detail, detail_zh } => lang.pick(
                 format!("The parameter \"{name}\" is invalid: {detail}"),
-                format!("参数“{name}”无效：{detail}"),
+                format!("参数“{name}”无效：{}", detail_zh.as_deref().unwrap_or(detail)),
             ),
             Unrecognized => lang.pick(
                 "Unrecognized request: this server does not serve that endpoint.",
@@ -291,8 +323,19 @@ impl Error {
         Error::new(ErrorCode::BadJson, Message::BadJson { detail: detail.into() })
     }
 
+    /// An invalid parameter whose detail exists in English only, such as a
+    /// parser's message.
     pub fn invalid_param(name: impl Into<String>, detail: impl Into<String>) -> Self {
-        Error::new(ErrorCode::InvalidParam, Message::InvalidParam { name: name.into(), detail: detail.into() })
+        Error::new(
+            ErrorCode::InvalidParam,
+            Message::InvalidParam { name: name.into(), detail: detail.into(), detail_zh: None },
+        )
+    }
+
+    /// An invalid parameter with its detail in both languages.
+    pub fn invalid_param_in(name: impl Into<String>, en: impl Into<String>, zh: impl Into<String>) -> Self {
+        let message = Message::InvalidParam { name: name.into(), detail: en.into(), detail_zh: Some(zh.into()) };
+        Error::new(ErrorCode::InvalidParam, message)
     }
 
     pub fn missing_param(name: impl Into<String>) -> Self {

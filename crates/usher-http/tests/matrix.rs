@@ -245,7 +245,8 @@ async fn shutdown_releases_long_polls() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     let started = std::time::Instant::now();
     server.services.begin_shutdown();
-    let sync = tokio::time::timeout(Duration::from_secs(5), waiting).await.expect("returned before its timeout").unwrap();
+    let sync =
+        tokio::time::timeout(Duration::from_secs(5), waiting).await.expect("returned before its timeout").unwrap();
     assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(sync["rooms"]["join"], json!({}));
 }

@@ -562,3 +562,22 @@ impl ActivateExt for TestServer {
         reply.body["access_token"].as_str().unwrap().to_owned()
     }
 }
+
+#[tokio::test]
+async fn parameter_details_in_chinese() {
+    let server = TestServer::start().await;
+    let admin = server.admin_token().await;
+    let reply = server
+        .send(
+            Method::POST,
+            "/_usher/v1/registrations",
+            Some(&admin),
+            Some(json!({"note": "字".repeat(501)})),
+            &[("accept-language", "zh-CN")],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    let message = reply.body["error"].as_str().unwrap();
+    assert!(message.contains("共 501 个字符，最多 500 个"), "{message}");
+    assert!(!message.contains("characters"), "no English left in: {message}");
+}

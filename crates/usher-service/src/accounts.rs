@@ -400,7 +400,11 @@ impl Services {
     /// Sets the caller's display name and announces it in every joined room.
     pub async fn set_display_name(&self, caller: &Caller, display_name: Option<String>) -> Result<(), Error> {
         if display_name.as_ref().is_some_and(|n| n.chars().count() > 256) {
-            return Err(Error::invalid_param("displayname", "it is longer than 256 characters; shorten it"));
+            return Err(Error::invalid_param_in(
+                "displayname",
+                "it is longer than 256 characters; shorten it",
+                "超过 256 个字符，请缩短",
+            ));
         }
         let mut batch = WriteBatch {
             profiles: vec![ProfileUpdate { user_id: caller.user_id.clone(), display_name: display_name.clone() }],

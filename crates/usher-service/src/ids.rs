@@ -38,12 +38,22 @@ pub fn user_id(localpart: &str, server_name: &str) -> Result<OwnedUserId, Error>
 
 /// Parses a user id from a path or body.
 pub fn parse_user_id(value: &str) -> Result<OwnedUserId, Error> {
-    UserId::parse(value)
-        .map_err(|e| Error::invalid_param("user_id", format!("\"{value}\" is not a Matrix user id ({e})")))
+    UserId::parse(value).map_err(|e| {
+        Error::invalid_param_in(
+            "user_id",
+            format!("\"{value}\" is not a Matrix user id ({e}); write it as @name:server"),
+            format!("“{value}”不是 Matrix 用户 ID（{e}）；请写成 @账号名:服务器 的形式"),
+        )
+    })
 }
 
 /// Parses a room id from a path or body.
 pub fn parse_room_id(value: &str) -> Result<OwnedRoomId, Error> {
-    RoomId::parse(value)
-        .map_err(|e| Error::invalid_param("room_id", format!("\"{value}\" is not a Matrix room id ({e})")))
+    RoomId::parse(value).map_err(|e| {
+        Error::invalid_param_in(
+            "room_id",
+            format!("\"{value}\" is not a Matrix room id ({e}); write it as !id:server"),
+            format!("“{value}”不是 Matrix 房间 ID（{e}）；请写成 !ID:服务器 的形式"),
+        )
+    })
 }

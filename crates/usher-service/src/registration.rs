@@ -274,9 +274,10 @@ impl Services {
                     return Err(Error::not_found(Message::GroupNotFound { group: group.clone() }))
                 }
                 Err(e) if e.code == ErrorCode::InvalidParam => {
-                    return Err(Error::invalid_param(
+                    return Err(Error::invalid_param_in(
                         "groups",
                         format!("\"{group}\" is neither a room id (!...) nor an alias (#...)"),
+                        format!("“{group}”既不是群 ID（!...）也不是群别名（#...）"),
                     ))
                 }
                 Err(e) => return Err(e),
@@ -394,32 +395,36 @@ fn check_field_limits(request: &RegistrationRequest, idempotency_key: Option<&st
     if let Some(note) = &request.note {
         let length = note.chars().count();
         if length > MAX_NOTE_CHARS {
-            return Err(Error::invalid_param(
+            return Err(Error::invalid_param_in(
                 "note",
                 format!("it has {length} characters; the maximum is {MAX_NOTE_CHARS}"),
+                format!("共 {length} 个字符，最多 {MAX_NOTE_CHARS} 个"),
             ));
         }
     }
     if let Some(name) = &request.display_name {
         let length = name.chars().count();
         if length > MAX_DISPLAY_NAME_CHARS {
-            return Err(Error::invalid_param(
+            return Err(Error::invalid_param_in(
                 "display_name",
                 format!("it has {length} characters; the maximum is {MAX_DISPLAY_NAME_CHARS}"),
+                format!("共 {length} 个字符，最多 {MAX_DISPLAY_NAME_CHARS} 个"),
             ));
         }
     }
     if request.groups.len() > MAX_GROUPS {
-        return Err(Error::invalid_param(
+        return Err(Error::invalid_param_in(
             "groups",
             format!("it lists {} groups; the maximum is {MAX_GROUPS}", request.groups.len()),
+            format!("列出了 {} 个群，最多 {MAX_GROUPS} 个", request.groups.len()),
         ));
     }
     if let Some(key) = idempotency_key {
         if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY_BYTES || !key.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
-            return Err(Error::invalid_param(
+            return Err(Error::invalid_param_in(
                 "Idempotency-Key",
                 format!("it must be 1 to {MAX_IDEMPOTENCY_KEY_BYTES} visible ASCII characters"),
+                format!("必须是 1 到 {MAX_IDEMPOTENCY_KEY_BYTES} 个可见 ASCII 字符"),
             ));
         }
     }

@@ -42,7 +42,13 @@ fn encode_cursor(cursor: &SponsoredCursor) -> String {
 }
 
 fn decode_cursor(token: &str) -> Result<SponsoredCursor, Error> {
-    let invalid = || Error::invalid_param("from", format!("\"{token}\" is not a next_batch value from this endpoint"));
+    let invalid = || {
+        Error::invalid_param_in(
+            "from",
+            format!("\"{token}\" is not a next_batch value from this endpoint"),
+            format!("“{token}”不是本接口返回的 next_batch 值"),
+        )
+    };
     let (created_at, user_id) = token.split_once('_').ok_or_else(invalid)?;
     Ok(SponsoredCursor { created_at: created_at.parse().map_err(|_| invalid())?, user_id: user_id.to_owned() })
 }

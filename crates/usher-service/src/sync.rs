@@ -48,7 +48,11 @@ pub fn format_token(position: i64) -> String {
 pub fn parse_token(token: &str) -> Result<i64, Error> {
     let digits = token.strip_prefix('s').unwrap_or(token);
     digits.parse::<i64>().ok().filter(|p| *p >= 0).ok_or_else(|| {
-        Error::invalid_param("since", format!("\"{token}\" is not a token this server issued; start again without it"))
+        Error::invalid_param_in(
+            "since",
+            format!("\"{token}\" is not a token this server issued; start again without it"),
+            format!("“{token}”不是本服务器签发的令牌；请不带该参数重新开始"),
+        )
     })
 }
 

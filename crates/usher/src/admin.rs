@@ -17,7 +17,13 @@ fn read_password_line() -> anyhow::Result<String> {
     std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
     let password = line.trim_end_matches(['\n', '\r']).to_owned();
     if password.is_empty() {
-        anyhow::bail!("{}", cli_lang::pick("standard input held no password; pipe one line into --password -", "标准输入中没有密码；请通过管道为 --password - 提供一行密码"));
+        anyhow::bail!(
+            "{}",
+            cli_lang::pick(
+                "standard input held no password; pipe one line into --password -",
+                "标准输入中没有密码；请通过管道为 --password - 提供一行密码"
+            )
+        );
     }
     Ok(password)
 }

@@ -19,11 +19,9 @@ pub async fn register(
     MatrixJson(body): MatrixJson<RegistrationRequest>,
 ) -> ApiResult<Response> {
     let key = match headers.get("idempotency-key") {
-        Some(value) => Some(
-            value
-                .to_str()
-                .map_err(|_| Error::invalid_param("Idempotency-Key", "it must be visible ASCII characters"))?,
-        ),
+        Some(value) => Some(value.to_str().map_err(|_| {
+            Error::invalid_param_in("Idempotency-Key", "it must be visible ASCII characters", "必须是可见 ASCII 字符")
+        })?),
         None => None,
     };
     let (response, replayed) = state.services.register(&caller, body, key).await?;

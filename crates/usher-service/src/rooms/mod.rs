@@ -43,9 +43,10 @@ impl Services {
         } else if id_or_alias.starts_with('!') {
             ids::parse_room_id(id_or_alias)?.to_string()
         } else {
-            return Err(Error::invalid_param(
+            return Err(Error::invalid_param_in(
                 "room",
                 format!("\"{id_or_alias}\" is neither a room id (!...) nor an alias (#...)"),
+                format!("“{id_or_alias}”既不是房间 ID（!...）也不是房间别名（#...）"),
             ));
         };
         if self.store().room(&room_id).await.map_err(db)?.is_none() {
