@@ -76,14 +76,19 @@ impl Services {
             // saves a read per wake-up.
             let upto = self.bus().position();
             let since = since.map(|s| s.min(upto));
-            let (body, has_updates) = self.build_sync(caller, since, upto, &filter, full_state).await?;
+            // Boxed, so the large building future is not part of what every
+            // waiting request keeps in memory while it waits.
+            let (body, has_updates) = Box::pin(self.build_sync(caller, since, upto, &filter, full_state)).await?;
             let now = Instant::now();
-            if since.is_none() || has_updates || full_state || now >= deadline || *shutdown.borrow() {
+            let stopping = *shutdown.borrow();
+            if since.is_none() || has_updates || full_state || now >= deadline || stopping {
                 return Ok(body);
             }
+            // An empty response is rebuilt after the wait, so it is not kept.
+            drop(body);
             tokio::select! {
                 _ = subscription.wait_beyond(upto, deadline - now) => {}
-                _ = shutdown.wait_for(|stopping| *stopping) => return Ok(body),
+                _ = shutdown.wait_for(|stopping| *stopping) => {}
             }
         }
     }
