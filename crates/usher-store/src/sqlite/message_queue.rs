@@ -1,11 +1,13 @@
 //! Group commit for message sends.
 //!
 //! Every lone-message commit goes through one task. When several are
-//! waiting, the task writes them with one multi-row `INSERT` in one
-//! transaction instead of one statement each, so concurrent senders share
-//! the hand-offs to the writer connection's thread. A group that fails as a
+//! waiting, the task writes them with one multi-row `INSERT` instead of one
+//! statement each, so concurrent senders share one hand-off to the writer
+//! connection's thread. A group that fails as a
 //! whole (a repeated transaction id, an unknown room) is retried one message
 //! at a time, so each sender gets its own result.
+
+use std::collections::HashMap;
 
 use anyhow::anyhow;
 use sqlx::SqlitePool;
@@ -18,9 +20,9 @@ use crate::{NewEvent, StoreError, StoreResult, StoredEvent};
 
 /// Most messages written by one statement.
 const MAX_GROUP: usize = 64;
-/// Fewest waiting messages worth a transaction (`BEGIN`, read the position,
-/// `INSERT`, `COMMIT`); fewer go one statement each.
-const MIN_GROUP: usize = 4;
+/// Fewest waiting messages written as a group; a lone one takes the
+/// simpler single-row statement.
+const MIN_GROUP: usize = 2;
 
 struct Pending {
     event: NewEvent,
@@ -98,29 +100,33 @@ async fn insert_one(writer: &SqlitePool, event: NewEvent) -> StoreResult<StoredE
     insert_event(&mut conn, event).await
 }
 
-/// Writes message events in one transaction with one statement, at the
-/// positions after the current one, in order.
+/// Writes message events with one statement, which SQLite runs atomically,
+/// at increasing positions after the current one.
+///
+/// Each row reads the position in its own subquery with its own offset. The
+/// positions come back with `RETURNING`, so they are right whether SQLite
+/// evaluates those subqueries before the rows' triggers or between them
+/// (which would leave gaps, harmless to sync tokens).
 async fn insert_group(writer: &SqlitePool, events: Vec<NewEvent>) -> StoreResult<Vec<StoredEvent>> {
-    let mut tx = writer.begin_with("BEGIN IMMEDIATE").await.db_context("begin group insert")?;
-    let position: i64 = sqlx::query_scalar("SELECT position FROM stream_position WHERE id = 1")
-        .fetch_one(&mut *tx)
-        .await
-        .db_context("read stream position")?;
-
-    let row = "(?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, NULL)";
+    let rows: Vec<String> = (1..=events.len())
+        .map(|offset| {
+            format!(
+                "((SELECT position + {offset} FROM stream_position WHERE id = 1), ?, ?, ?, ?, NULL, ?, ?, ?, ?, NULL)"
+            )
+        })
+        .collect();
     let sql = format!(
         "INSERT INTO events (stream, event_id, room_id, sender, event_type, state_key, content, \
-         origin_server_ts, txn_device_id, txn_id, prev_content) VALUES {}",
-        vec![row; events.len()].join(", ")
+         origin_server_ts, txn_device_id, txn_id, prev_content) VALUES {} RETURNING event_id, stream",
+        rows.join(", ")
     );
-    let mut query = sqlx::query(&sql);
-    for (offset, event) in (1_i64..).zip(&events) {
+    let mut query = sqlx::query_as::<_, (String, i64)>(&sql);
+    for event in &events {
         let (device_id, txn_id) = match &event.transaction {
             Some(transaction) => (Some(transaction.device_id.clone()), Some(transaction.txn_id.clone())),
             None => (None, None),
         };
         query = query
-            .bind(position + offset)
             .bind(event.event_id.clone())
             .bind(event.room_id.clone())
             .bind(event.sender.clone())
@@ -130,22 +136,28 @@ async fn insert_group(writer: &SqlitePool, events: Vec<NewEvent>) -> StoreResult
             .bind(device_id)
             .bind(txn_id);
     }
-    query.execute(&mut *tx).await.db_context("insert message group")?;
-    tx.commit().await.db_context("commit message group")?;
+    let mut conn = writer.acquire().await.db_context("acquire writer connection")?;
+    let streams: HashMap<String, i64> =
+        query.fetch_all(&mut *conn).await.db_context("insert message group")?.into_iter().collect();
 
-    Ok((1_i64..)
-        .zip(events)
-        .map(|(offset, event)| StoredEvent {
-            stream: position + offset,
-            event_id: event.event_id,
-            room_id: event.room_id,
-            sender: event.sender,
-            event_type: event.event_type,
-            state_key: None,
-            content: event.content,
-            origin_server_ts: event.origin_server_ts,
-            transaction: event.transaction,
-            prev_content: None,
+    events
+        .into_iter()
+        .map(|event| {
+            let stream = *streams
+                .get(&event.event_id)
+                .ok_or_else(|| StoreError::Other(anyhow!("group insert returned no stream for {}", event.event_id)))?;
+            Ok(StoredEvent {
+                stream,
+                event_id: event.event_id,
+                room_id: event.room_id,
+                sender: event.sender,
+                event_type: event.event_type,
+                state_key: None,
+                content: event.content,
+                origin_server_ts: event.origin_server_ts,
+                transaction: event.transaction,
+                prev_content: None,
+            })
         })
-        .collect())
+        .collect()
 }
