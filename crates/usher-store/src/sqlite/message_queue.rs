@@ -18,10 +18,10 @@ use super::error::DbResultExt as _;
 use super::rows::json_text;
 use crate::{NewEvent, StoreError, StoreResult, StoredEvent};
 
-/// Most messages written by one statement.
+/// Maximum number of messages written by one statement.
 const MAX_GROUP: usize = 64;
-/// Fewest waiting messages written as a group; a lone one takes the
-/// simpler single-row statement.
+/// Minimum number of waiting messages written as a group. A lone one takes
+/// the simpler single-row statement.
 const MIN_GROUP: usize = 2;
 
 struct Pending {
