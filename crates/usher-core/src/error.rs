@@ -67,6 +67,15 @@ impl ErrorCode {
     }
 }
 
+/// An invalid request parameter and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvalidParam {
+    pub name: String,
+    pub detail: String,
+    /// The detail in Chinese; without it the English one is shown.
+    pub detail_zh: Option<String>,
+}
+
 /// A user-facing message, rendered in the caller's language.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Message {
@@ -87,12 +96,8 @@ pub enum Message {
     MissingParam {
         name: String,
     },
-    /// `detail_zh` is the detail in Chinese; without it the English one is shown.
-    InvalidParam {
-        name: String,
-        detail: String,
-        detail_zh: Option<String>,
-    },
+    /// Boxed, so every `Error` stays small.
+    InvalidParam(Box<InvalidParam>),
     Unrecognized,
     MethodNotAllowed,
     NotAdmin,
@@ -188,9 +193,9 @@ impl Message {
                 format!("The parameter \"{name}\" is missing; add it to the request."),
                 format!("缺少参数“{name}”，请在请求中提供。"),
             ),
-            InvalidParam { name, detail, detail_zh } => lang.pick(
-                format!("The parameter \"{name}\" is invalid: {detail}"),
-                format!("参数“{name}”无效：{}", detail_zh.as_deref().unwrap_or(detail)),
+            InvalidParam(param) => lang.pick(
+                format!("The parameter \"{}\" is invalid: {}", param.name, param.detail),
+                format!("参数“{}”无效：{}", param.name, param.detail_zh.as_deref().unwrap_or(&param.detail)),
             ),
             Unrecognized => lang.pick(
                 "Unrecognized request: this server does not serve that endpoint.",
@@ -328,13 +333,17 @@ impl Error {
     pub fn invalid_param(name: impl Into<String>, detail: impl Into<String>) -> Self {
         Error::new(
             ErrorCode::InvalidParam,
-            Message::InvalidParam { name: name.into(), detail: detail.into(), detail_zh: None },
+            Message::InvalidParam(Box::new(InvalidParam { name: name.into(), detail: detail.into(), detail_zh: None })),
         )
     }
 
     /// An invalid parameter with its detail in both languages.
     pub fn invalid_param_in(name: impl Into<String>, en: impl Into<String>, zh: impl Into<String>) -> Self {
-        let message = Message::InvalidParam { name: name.into(), detail: en.into(), detail_zh: Some(zh.into()) };
+        let message = Message::InvalidParam(Box::new(InvalidParam {
+            name: name.into(),
+            detail: en.into(),
+            detail_zh: Some(zh.into()),
+        }));
         Error::new(ErrorCode::InvalidParam, message)
     }
 

@@ -354,17 +354,7 @@ impl Services {
         let password =
             password.unwrap_or_else(|| usher_core::generate::password(&mut rand::rngs::OsRng, rules, &localpart));
 
-        let mut violations = rules.check_username(&localpart);
-        violations.extend(rules.check_password(&password, &localpart));
-        if violations.is_empty() && self.store().user_by_localpart(&localpart).await.map_err(db)?.is_some() {
-            violations.push(usher_core::rules::Violation::with_detail(
-                usher_core::rules::RuleId::UsernameTaken,
-                localpart.clone(),
-            ));
-        }
-        if !violations.is_empty() {
-            return Err(Error::registration(violations));
-        }
+        self.check_new_account(&localpart, Some(&password)).await?;
 
         let user_id = ids::user_id(&localpart, &self.settings().server_name)?.to_string();
         let now = now_ms();

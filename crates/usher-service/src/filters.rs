@@ -74,11 +74,11 @@ impl Services {
             let value: Value = serde_json::from_str(param).map_err(|e| {
                 Error::new(
                     ErrorCode::BadJson,
-                    Message::InvalidParam {
+                    Message::InvalidParam(Box::new(usher_core::error::InvalidParam {
                         name: "filter".into(),
                         detail: format!("not valid JSON ({e})"),
                         detail_zh: Some(format!("不是有效的 JSON（{e}）")),
-                    },
+                    })),
                 )
             })?;
             return Ok(SyncFilter::from_json(&value));

@@ -11,6 +11,7 @@ mod caller;
 pub mod credentials;
 mod events;
 mod filters;
+mod gate;
 mod ids;
 mod open_registration;
 mod registration;

@@ -56,14 +56,7 @@ impl Services {
             Some(name) => normalize(name),
             None => generate::username(&mut rand::rngs::OsRng, rules),
         };
-        let mut violations = rules.check_username(&localpart);
-        violations.extend(rules.check_password(&password, &localpart));
-        if violations.is_empty() && self.store().user_by_localpart(&localpart).await.map_err(db)?.is_some() {
-            violations.push(Violation::with_detail(RuleId::UsernameTaken, localpart.clone()));
-        }
-        if !violations.is_empty() {
-            return Err(Error::registration(violations));
-        }
+        self.check_new_account(&localpart, Some(&password)).await?;
 
         let user_id = ids::user_id(&localpart, &self.settings().server_name)?.to_string();
         let now = now_ms();

@@ -108,29 +108,16 @@ impl Services {
         let groups = self.resolve_groups(&request.groups).await?;
         let quota = self.authorize_sponsor(caller, &groups).await?;
 
-        let rules = &self.settings().rules;
-        let (localpart, mut violations) = match &request.username {
-            Some(typed) => {
-                let localpart = normalize(typed);
-                let violations = rules.check_username(&localpart);
-                (localpart, violations)
-            }
-            None => (self.free_generated_name().await?, Vec::new()),
+        let localpart = match &request.username {
+            Some(typed) => normalize(typed),
+            None => self.free_generated_name().await?,
         };
+        self.check_new_account(&localpart, request.password.as_deref()).await?;
         let generated_password = request.password.is_none();
         let password = match &request.password {
-            Some(password) => {
-                violations.extend(rules.check_password(password, &localpart));
-                password.clone()
-            }
+            Some(password) => password.clone(),
             None => self.generated_password(caller, idempotency_key, &localpart),
         };
-        if request.username.is_some() && self.store().user_by_localpart(&localpart).await.map_err(db)?.is_some() {
-            violations.push(Violation::with_detail(RuleId::UsernameTaken, localpart.clone()));
-        }
-        if !violations.is_empty() {
-            return Err(Error::registration(violations));
-        }
 
         let user_id = ids::user_id(&localpart, &self.settings().server_name)?.to_string();
         let now = now_ms();
