@@ -150,7 +150,10 @@ impl Config {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         if let Some(file) = file {
             if !file.is_file() {
-                anyhow::bail!("config file {} not found; pass an existing TOML file to --config", file.display());
+                anyhow::bail!(crate::cli_lang::lang().pick(
+                    format!("config file {} not found; pass an existing TOML file to --config", file.display()),
+                    format!("找不到配置文件 {}；请给 --config 传入一个存在的 TOML 文件", file.display()),
+                ));
             }
             figment = figment.merge(Toml::file_exact(file));
         }
@@ -163,7 +166,11 @@ impl Config {
             })
             .split("__");
         figment = figment.merge(env).merge(Serialized::defaults(overrides));
-        let config: Config = figment.extract().map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        let config: Config = figment.extract().map_err(|e| {
+            anyhow::anyhow!(
+                crate::cli_lang::lang().pick(format!("invalid configuration: {e}"), format!("配置无效：{e}"))
+            )
+        })?;
         config.validate()?;
         Ok(config)
     }

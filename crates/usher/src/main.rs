@@ -1,6 +1,7 @@
 //! The `usher` command: run the server, manage admins, check configuration.
 
 mod admin;
+mod cli_help;
 mod cli_lang;
 mod config;
 mod secret;
@@ -10,7 +11,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, FromArgMatches, Parser, Subcommand};
 
 use crate::config::{CliOverrides, Config};
 
@@ -91,7 +92,10 @@ impl ServerArgs {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::from_arg_matches(&cli_help::command().get_matches()) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {

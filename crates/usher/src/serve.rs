@@ -14,7 +14,7 @@ use usher_store::sqlite::SqliteStore;
 use usher_store::Store;
 
 use crate::config::{Config, LogFormat};
-use crate::secret;
+use crate::{cli_lang, secret};
 
 /// How long in-flight requests (long-polling syncs included) may run after
 /// a shutdown signal.
@@ -77,10 +77,13 @@ fn lock_data_dir(config: &Config) -> anyhow::Result<std::fs::File> {
         .with_context(|| format!("cannot create the lock file {}", path.display()))?;
     match file.try_lock() {
         Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
-            "another `usher serve` is already using the data directory {}; stop it first or pass another --data-dir",
-            config.data_dir.display()
-        ),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(cli_lang::lang().pick(
+            format!(
+                "another `usher serve` is already using the data directory {}; stop it first or pass another --data-dir",
+                config.data_dir.display()
+            ),
+            format!("另一个 `usher serve` 正在使用数据目录 {}；请先停止它，或用 --data-dir 指定其他目录", config.data_dir.display()),
+        )),
         Err(std::fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("cannot lock {}", path.display())),
     }
 }
@@ -93,9 +96,12 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let (store, services) = open(&config).await?;
     let router = usher_http::router(AppState { services: services.clone() });
 
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}; choose another address with --listen", config.listen))?;
+    let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| {
+        cli_lang::lang().pick(
+            format!("cannot listen on {}; choose another address with --listen", config.listen),
+            format!("无法监听 {}；请用 --listen 选择其他地址", config.listen),
+        )
+    })?;
     let address = listener.local_addr().context("cannot read the listening address")?;
     tracing::info!(url = %format!("http://{address}"), server_name = %config.server_name, data_dir = %config.data_dir.display(), "listening");
 
