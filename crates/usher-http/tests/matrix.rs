@@ -583,3 +583,77 @@ async fn bad_path_encoding_matrix_shaped() {
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert_eq!(reply.body["errcode"], "M_INVALID_PARAM");
 }
+
+/// Starts a long-poll for `token` from its current position.
+async fn start_waiting(server: &std::sync::Arc<TestServer>, token: &str) -> tokio::task::JoinHandle<Value> {
+    let since = server.sync(token, None, 0).await["next_batch"].as_str().unwrap().to_owned();
+    let server = server.clone();
+    let token = token.to_owned();
+    let handle = tokio::spawn(async move { server.sync(&token, Some(&since), 10_000).await });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    handle
+}
+
+#[tokio::test]
+async fn long_poll_skips_other_rooms() {
+    let server = std::sync::Arc::new(TestServer::start().await);
+    let admin = server.admin_token().await;
+    let mine = server.create_room(&admin, json!({})).await;
+    let other = server.create_room(&admin, json!({})).await;
+    let user = server.register_active(&admin, "watcher1", &[&mine]).await;
+
+    let waiting = start_waiting(&server, &user).await;
+    server
+        .put(
+            &format!("/_matrix/client/v3/rooms/{}/send/m.room.message/o1", enc(&other)),
+            Some(&admin),
+            json!({"msgtype": "m.text", "body": "elsewhere"}),
+        )
+        .await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(!waiting.is_finished(), "a message in another room must not end the long-poll");
+    server
+        .put(
+            &format!("/_matrix/client/v3/rooms/{}/send/m.room.message/m1", enc(&mine)),
+            Some(&admin),
+            json!({"msgtype": "m.text", "body": "here"}),
+        )
+        .await;
+    let sync = tokio::time::timeout(Duration::from_secs(5), waiting).await.expect("woken by its room").unwrap();
+    let events = timeline(&sync, &mine);
+    assert_eq!(events.len(), 1, "{sync}");
+    assert_eq!(events[0]["content"]["body"], "here");
+    assert!(sync["rooms"]["join"].get(&other).is_none());
+}
+
+#[tokio::test]
+async fn long_poll_wakes_on_invite() {
+    let server = std::sync::Arc::new(TestServer::start().await);
+    let admin = server.admin_token().await;
+    let user = server.register_active(&admin, "invitee1", &[]).await;
+    let room = server.create_room(&admin, json!({"name": "Later"})).await;
+
+    let waiting = start_waiting(&server, &user).await;
+    server
+        .post(
+            &format!("/_matrix/client/v3/rooms/{}/invite", enc(&room)),
+            Some(&admin),
+            json!({"user_id": "@invitee1:localhost"}),
+        )
+        .await;
+    let sync = tokio::time::timeout(Duration::from_secs(5), waiting).await.expect("woken by the invite").unwrap();
+    assert!(sync["rooms"]["invite"][&room].is_object(), "{sync}");
+}
+
+#[tokio::test]
+async fn long_poll_wakes_on_account_data() {
+    let server = std::sync::Arc::new(TestServer::start().await);
+    let admin = server.admin_token().await;
+    let user = server.register_active(&admin, "tagger01", &[]).await;
+
+    let waiting = start_waiting(&server, &user).await;
+    let path = format!("/_matrix/client/v3/user/{}/account_data/io.usher.test", enc("@tagger01:localhost"));
+    assert_eq!(server.put(&path, Some(&user), json!({"n": 1})).await.status, StatusCode::OK);
+    let sync = tokio::time::timeout(Duration::from_secs(5), waiting).await.expect("woken by account data").unwrap();
+    assert_eq!(sync["account_data"]["events"][0]["type"], "io.usher.test", "{sync}");
+}

@@ -59,7 +59,7 @@ impl Services {
             ..WriteBatch::default()
         };
         let committed = self.store().commit(batch).await.map_err(db)?;
-        self.committed(&committed);
+        self.committed(&committed, &[user_id]);
         Ok(())
     }
 }

@@ -421,7 +421,7 @@ impl Services {
             });
         }
         let committed = self.store().commit(batch).await.map_err(db)?;
-        self.committed(&committed);
+        self.committed(&committed, &[]);
         Ok(())
     }
 }

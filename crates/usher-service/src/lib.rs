@@ -8,6 +8,7 @@
 mod account_data;
 mod accounts;
 mod caller;
+mod change_log;
 pub mod credentials;
 mod events;
 mod filters;
@@ -54,6 +55,7 @@ struct Inner {
     password_sessions: accounts::InteractiveAuthSessions,
     sessions: session_cache::SessionCache,
     room_access: room_cache::RoomAccessCache,
+    changes: change_log::ChangeLog,
     /// Set once the server stops; waiting syncs then return at once.
     shutdown: tokio::sync::watch::Sender<bool>,
 }
@@ -69,6 +71,7 @@ impl Services {
                 password_sessions: accounts::InteractiveAuthSessions::default(),
                 sessions: session_cache::SessionCache::default(),
                 room_access: room_cache::RoomAccessCache::default(),
+                changes: change_log::ChangeLog::default(),
                 shutdown: tokio::sync::watch::Sender::new(false),
             }),
         }
@@ -93,9 +96,12 @@ impl Services {
     }
 
     /// Runs after every successful commit: drops cached room access of the
-    /// rooms whose state changed, then wakes waiting syncs.
-    fn committed(&self, committed: &usher_store::Committed) {
+    /// rooms whose state changed, records what the commit touched, then
+    /// wakes waiting syncs. `account_data_users` are the users whose account
+    /// data the commit changed.
+    fn committed(&self, committed: &usher_store::Committed, account_data_users: &[&str]) {
         self.inner.room_access.invalidate(&committed.events);
+        self.inner.changes.record(committed, account_data_users);
         self.bus().publish(committed.position);
     }
 }

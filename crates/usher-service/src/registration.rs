@@ -179,7 +179,11 @@ impl Services {
 
         match self.store().register_sponsored(registration).await {
             Ok(RegistrationCommit::Created(committed)) => {
-                self.committed(&committed);
+                let account_data_users: &[&str] = match &response.direct_chat {
+                    Some(_) => &[caller.user_id.as_str(), user_id.as_str()],
+                    None => &[],
+                };
+                self.committed(&committed, account_data_users);
                 tracing::info!(account.id = %user_id, groups = response.groups.len(), "account registered");
                 Ok((response, false))
             }

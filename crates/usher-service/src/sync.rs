@@ -4,7 +4,7 @@
 //! A response built at position `upto` contains everything with
 //! `since < stream <= upto` and returns `s<upto>` as `next_batch`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
@@ -78,7 +78,8 @@ impl Services {
             let since = since.map(|s| s.min(upto));
             // Boxed, so the large building future is not part of what every
             // waiting request keeps in memory while it waits.
-            let (body, has_updates) = Box::pin(self.build_sync(caller, since, upto, &filter, full_state)).await?;
+            let (body, has_updates, joined) =
+                Box::pin(self.build_sync(caller, since, upto, &filter, full_state)).await?;
             let now = Instant::now();
             let stopping = *shutdown.borrow();
             if since.is_none() || has_updates || full_state || now >= deadline || stopping {
@@ -86,9 +87,24 @@ impl Services {
             }
             // An empty response is rebuilt after the wait, so it is not kept.
             drop(body);
-            tokio::select! {
-                _ = subscription.wait_beyond(upto, deadline - now) => {}
-                _ = shutdown.wait_for(|stopping| *stopping) => {}
+
+            // Wait until a commit may concern this user, the deadline passes
+            // or the server stops; commits elsewhere only move `seen` on.
+            let mut seen = upto;
+            loop {
+                let remaining = deadline.saturating_duration_since(Instant::now());
+                tokio::select! {
+                    _ = subscription.wait_beyond(seen, remaining) => {}
+                    _ = shutdown.wait_for(|stopping| *stopping) => break,
+                }
+                let position = self.bus().position();
+                if position <= seen
+                    || Instant::now() >= deadline
+                    || self.inner.changes.may_concern(seen, position, &caller.user_id, &joined)
+                {
+                    break;
+                }
+                seen = position;
             }
         }
     }
@@ -100,7 +116,7 @@ impl Services {
         upto: i64,
         filter: &SyncFilter,
         full_state: bool,
-    ) -> Result<(Value, bool), Error> {
+    ) -> Result<(Value, bool, HashSet<String>), Error> {
         let memberships = self.store().memberships_of_user(&caller.user_id).await.map_err(db)?;
         let account_data = self.store().account_data_since(&caller.user_id, since.unwrap_or(0)).await.map_err(db)?;
 
@@ -149,7 +165,8 @@ impl Services {
             "device_lists": { "changed": [], "left": [] },
             "device_one_time_keys_count": {},
         });
-        Ok((body, has_updates))
+        let joined = memberships.iter().filter(|m| m.membership == "join").map(|m| m.room_id.clone()).collect();
+        Ok((body, has_updates, joined))
     }
 
     /// Timeline events in `(after, upto]`, newest `limit`, oldest first, and

@@ -247,7 +247,7 @@ impl Services {
             }
             Err(e) => return Err(db(e)),
         };
-        self.committed(&committed);
+        self.committed(&committed, &[]);
         tracing::info!(room.id = %room_id, user.id = %caller.user_id, "room created");
         Ok(room_id)
     }

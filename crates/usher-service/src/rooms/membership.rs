@@ -167,7 +167,7 @@ impl Services {
         let batch = usher_store::WriteBatch { events: vec![event], ..Default::default() };
         match self.store().commit(batch).await {
             Ok(committed) => {
-                self.committed(&committed);
+                self.committed(&committed, &[]);
                 Ok(committed.events.first().map(|e| e.event_id.clone()).unwrap_or_default())
             }
             Err(StoreError::Conflict { field: "txn_id" }) => {

@@ -93,7 +93,7 @@ impl Services {
     pub(crate) async fn commit_events(&self, events: Vec<NewEvent>) -> Result<usher_store::Committed, Error> {
         let batch = usher_store::WriteBatch { events, ..Default::default() };
         let committed = self.store().commit(batch).await.map_err(db)?;
-        self.committed(&committed);
+        self.committed(&committed, &[]);
         Ok(committed)
     }
 }
