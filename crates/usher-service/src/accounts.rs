@@ -13,6 +13,7 @@ use usher_store::{
 };
 
 use crate::credentials::{hash_password, random_token, sha256_hex, verify_password};
+use crate::rooms::new_event;
 use crate::store_error::db;
 use crate::{ids, now_ms, Caller, Services};
 
@@ -409,16 +410,8 @@ impl Services {
                 self.store().state_event(&membership.room_id, "m.room.member", &caller.user_id).await.map_err(db)?;
             let mut content = current.map(|e| e.content).unwrap_or_else(|| json!({ "membership": "join" }));
             content["displayname"] = display_name.clone().map_or(Value::Null, Value::String);
-            batch.events.push(usher_store::NewEvent {
-                event_id: ids::new_event_id(),
-                room_id: membership.room_id,
-                sender: caller.user_id.clone(),
-                event_type: "m.room.member".into(),
-                state_key: Some(caller.user_id.clone()),
-                content,
-                origin_server_ts: now,
-                transaction: None,
-            });
+            let user = caller.user_id.as_str();
+            batch.events.push(new_event(&membership.room_id, user, "m.room.member", Some(user), content, now));
         }
         let committed = self.store().commit(batch).await.map_err(db)?;
         self.committed(&committed, &[]);

@@ -9,13 +9,13 @@ use usher_core::sponsorship::{Denial, GroupStanding, SponsorFacts, SponsorshipPo
 use usher_core::username::normalize;
 use usher_core::{Error, ErrorCode, Message};
 use usher_store::{
-    AccountDataUpdate, AccountState, AuditRecord, IdempotencyRecord, IdempotentResponse, NewEvent, RegistrationCommit,
+    AccountDataUpdate, AccountState, AuditRecord, IdempotencyRecord, IdempotentResponse, RegistrationCommit,
     SponsorLink, SponsorMethod, SponsoredRegistration, StoreError, UserRecord, WriteBatch,
 };
 
 use crate::credentials::{hash_password, sha256_hex};
 use crate::events::user_level;
-use crate::rooms::{build_room, CreateRoomRequest, RoomPlan};
+use crate::rooms::{build_room, new_event, CreateRoomRequest, RoomPlan};
 use crate::store_error::db;
 use crate::{ids, now_ms, Caller, Services};
 
@@ -319,16 +319,8 @@ impl Services {
     ) -> Result<(WriteBatch, Option<String>), Error> {
         let mut batch = WriteBatch::default();
         for (_, room_id) in groups {
-            batch.events.push(NewEvent {
-                event_id: ids::new_event_id(),
-                room_id: room_id.clone(),
-                sender: user_id.to_owned(),
-                event_type: "m.room.member".into(),
-                state_key: Some(user_id.to_owned()),
-                content: json!({ "membership": "join", "displayname": display_name }),
-                origin_server_ts: now,
-                transaction: None,
-            });
+            let content = json!({ "membership": "join", "displayname": display_name });
+            batch.events.push(new_event(room_id, user_id, "m.room.member", Some(user_id), content, now));
         }
         if !open_direct_chat {
             return Ok((batch, None));

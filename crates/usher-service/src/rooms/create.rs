@@ -3,8 +3,9 @@
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use usher_core::{Error, Message};
-use usher_store::{NewAlias, NewEvent, RoomRecord, StoreError, WriteBatch};
+use usher_store::{NewAlias, RoomRecord, StoreError, WriteBatch};
 
+use super::new_event;
 use crate::store_error::db;
 use crate::{ids, now_ms, Caller, Services};
 
@@ -47,19 +48,6 @@ pub(crate) struct RoomPlan<'a> {
     pub request: &'a CreateRoomRequest,
     /// Users joined directly instead of invited, with their display names.
     pub joined: Vec<(String, Option<String>)>,
-}
-
-fn event(room_id: &str, sender: &str, event_type: &str, state_key: Option<&str>, content: Value, now: i64) -> NewEvent {
-    NewEvent {
-        event_id: ids::new_event_id(),
-        room_id: room_id.to_owned(),
-        sender: sender.to_owned(),
-        event_type: event_type.to_owned(),
-        state_key: state_key.map(str::to_owned),
-        content,
-        origin_server_ts: now,
-        transaction: None,
-    }
 }
 
 fn member_content(membership: &str, display_name: Option<&String>, is_direct: bool) -> Value {
@@ -107,8 +95,8 @@ pub(crate) fn build_room(plan: RoomPlan<'_>) -> Result<(String, WriteBatch), Err
     let mut create_content = request.creation_content.clone().unwrap_or_default();
     create_content.insert("creator".into(), json!(creator));
     create_content.insert("room_version".into(), json!(ROOM_VERSION));
-    events.push(event(&room_id, creator, "m.room.create", Some(""), Value::Object(create_content), now));
-    events.push(event(
+    events.push(new_event(&room_id, creator, "m.room.create", Some(""), Value::Object(create_content), now));
+    events.push(new_event(
         &room_id,
         creator,
         "m.room.member",
@@ -150,7 +138,7 @@ pub(crate) fn build_room(plan: RoomPlan<'_>) -> Result<(String, WriteBatch), Err
             levels[key] = value.clone();
         }
     }
-    events.push(event(&room_id, creator, "m.room.power_levels", Some(""), levels, now));
+    events.push(new_event(&room_id, creator, "m.room.power_levels", Some(""), levels, now));
 
     let mut aliases = Vec::new();
     if let Some(local) = &request.room_alias_name {
@@ -159,12 +147,12 @@ pub(crate) fn build_room(plan: RoomPlan<'_>) -> Result<(String, WriteBatch), Err
             Error::invalid_param("room_alias_name", format!("\"{local}\" does not form a valid alias ({e})"))
         })?;
         aliases.push(NewAlias { alias: alias.clone(), room_id: room_id.clone(), creator: creator.to_owned() });
-        events.push(event(&room_id, creator, "m.room.canonical_alias", Some(""), json!({ "alias": alias }), now));
+        events.push(new_event(&room_id, creator, "m.room.canonical_alias", Some(""), json!({ "alias": alias }), now));
     }
 
     let join_rule = if preset == "public_chat" { "public" } else { "invite" };
-    events.push(event(&room_id, creator, "m.room.join_rules", Some(""), json!({ "join_rule": join_rule }), now));
-    events.push(event(
+    events.push(new_event(&room_id, creator, "m.room.join_rules", Some(""), json!({ "join_rule": join_rule }), now));
+    events.push(new_event(
         &room_id,
         creator,
         "m.room.history_visibility",
@@ -173,7 +161,7 @@ pub(crate) fn build_room(plan: RoomPlan<'_>) -> Result<(String, WriteBatch), Err
         now,
     ));
     if preset != "public_chat" {
-        events.push(event(
+        events.push(new_event(
             &room_id,
             creator,
             "m.room.guest_access",
@@ -183,16 +171,23 @@ pub(crate) fn build_room(plan: RoomPlan<'_>) -> Result<(String, WriteBatch), Err
         ));
     }
     for state in &request.initial_state {
-        events.push(event(&room_id, creator, &state.event_type, Some(&state.state_key), state.content.clone(), now));
+        events.push(new_event(
+            &room_id,
+            creator,
+            &state.event_type,
+            Some(&state.state_key),
+            state.content.clone(),
+            now,
+        ));
     }
     if let Some(name) = &request.name {
-        events.push(event(&room_id, creator, "m.room.name", Some(""), json!({ "name": name }), now));
+        events.push(new_event(&room_id, creator, "m.room.name", Some(""), json!({ "name": name }), now));
     }
     if let Some(topic) = &request.topic {
-        events.push(event(&room_id, creator, "m.room.topic", Some(""), json!({ "topic": topic }), now));
+        events.push(new_event(&room_id, creator, "m.room.topic", Some(""), json!({ "topic": topic }), now));
     }
     for (user, display_name) in &plan.joined {
-        events.push(event(
+        events.push(new_event(
             &room_id,
             user,
             "m.room.member",
@@ -202,7 +197,7 @@ pub(crate) fn build_room(plan: RoomPlan<'_>) -> Result<(String, WriteBatch), Err
         ));
     }
     for invitee in &request.invite {
-        events.push(event(
+        events.push(new_event(
             &room_id,
             creator,
             "m.room.member",

@@ -3,33 +3,14 @@
 
 use serde_json::{json, Value};
 use usher_core::{Error, Message};
-use usher_store::{NewEvent, StoreError, Transaction};
+use usher_store::{StoreError, Transaction};
 
+use super::new_event;
 use crate::events::{required_level, user_level};
 use crate::store_error::db;
 use crate::{ids, now_ms, Caller, Services};
 
 impl Services {
-    fn new_event(
-        &self,
-        room_id: &str,
-        sender: &str,
-        event_type: &str,
-        state_key: Option<&str>,
-        content: Value,
-    ) -> NewEvent {
-        NewEvent {
-            event_id: ids::new_event_id(),
-            room_id: room_id.to_owned(),
-            sender: sender.to_owned(),
-            event_type: event_type.to_owned(),
-            state_key: state_key.map(str::to_owned),
-            content,
-            origin_server_ts: now_ms(),
-            transaction: None,
-        }
-    }
-
     /// Invites `target` into the room.
     pub async fn invite(
         &self,
@@ -61,7 +42,7 @@ impl Services {
         if let Some(reason) = reason {
             content["reason"] = json!(reason);
         }
-        let event = self.new_event(room_id, &caller.user_id, "m.room.member", Some(&target), content);
+        let event = new_event(room_id, &caller.user_id, "m.room.member", Some(&target), content, now_ms());
         self.commit_events(vec![event]).await?;
         Ok(())
     }
@@ -92,7 +73,7 @@ impl Services {
         if let Some(name) = display_name {
             content["displayname"] = json!(name);
         }
-        let event = self.new_event(&room_id, &caller.user_id, "m.room.member", Some(&caller.user_id), content);
+        let event = new_event(&room_id, &caller.user_id, "m.room.member", Some(&caller.user_id), content, now_ms());
         self.commit_events(vec![event]).await?;
         Ok(room_id)
     }
@@ -104,12 +85,13 @@ impl Services {
             Some("leave") => return Ok(()),
             _ => return Err(Error::forbidden(Message::NotInRoom { room: room_id.to_owned() })),
         }
-        let event = self.new_event(
+        let event = new_event(
             room_id,
             &caller.user_id,
             "m.room.member",
             Some(&caller.user_id),
             json!({ "membership": "leave" }),
+            now_ms(),
         );
         self.commit_events(vec![event]).await?;
         Ok(())
@@ -136,7 +118,7 @@ impl Services {
         if let Some(reason) = reason {
             content["reason"] = json!(reason);
         }
-        let event = self.new_event(room_id, &caller.user_id, "m.room.member", Some(&target), content);
+        let event = new_event(room_id, &caller.user_id, "m.room.member", Some(&target), content, now_ms());
         self.commit_events(vec![event]).await?;
         Ok(())
     }
@@ -160,7 +142,7 @@ impl Services {
             return Err(Error::forbidden(Message::PowerTooLow { action: format!("send {event_type}") }));
         }
 
-        let mut event = self.new_event(room_id, &caller.user_id, event_type, None, content);
+        let mut event = new_event(room_id, &caller.user_id, event_type, None, content, now_ms());
         event.transaction = Some(Transaction { device_id: caller.device_id.clone(), txn_id: txn_id.to_owned() });
         // A retried transaction hits the unique (sender, device, txn_id) key,
         // which is cheaper on the common path than a lookup before every send.
@@ -217,7 +199,7 @@ impl Services {
                 }
             }
         }
-        let event = self.new_event(room_id, &caller.user_id, event_type, Some(state_key), content);
+        let event = new_event(room_id, &caller.user_id, event_type, Some(state_key), content, now_ms());
         let committed = self.commit_events(vec![event]).await?;
         Ok(committed.events.first().map(|e| e.event_id.clone()).unwrap_or_default())
     }

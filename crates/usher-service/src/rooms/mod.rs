@@ -17,6 +17,27 @@ use crate::events::power_levels;
 use crate::store_error::db;
 use crate::{ids, Services};
 
+/// Builds a new event with a fresh event id and no client transaction.
+pub(crate) fn new_event(
+    room_id: &str,
+    sender: &str,
+    event_type: &str,
+    state_key: Option<&str>,
+    content: Value,
+    origin_server_ts: i64,
+) -> NewEvent {
+    NewEvent {
+        event_id: ids::new_event_id(),
+        room_id: room_id.to_owned(),
+        sender: sender.to_owned(),
+        event_type: event_type.to_owned(),
+        state_key: state_key.map(str::to_owned),
+        content,
+        origin_server_ts,
+        transaction: None,
+    }
+}
+
 /// A room with what authorization checks need.
 pub(crate) struct RoomView {
     pub levels: RoomPowerLevels,
