@@ -1,6 +1,6 @@
 //! Event notification between the write path and waiting `/sync` requests.
 //!
-//! A writer publishes the new stream position after its commit; each waiting
+//! A writer publishes the new stream position after its commit. Each waiting
 //! request keeps a [`Subscription`] and wakes when the position passes what it
 //! has seen. The in-process [`LocalBus`] is the default. A multi-node bus
 //! (NATS) implements the same trait by feeding positions it receives into a

@@ -328,7 +328,7 @@ impl Error {
         Error::new(ErrorCode::BadJson, Message::BadJson { detail: detail.into() })
     }
 
-    /// An invalid parameter whose detail exists in English only, such as a
+    /// Builds an invalid-parameter error whose detail exists in English only, such as a
     /// parser's message.
     pub fn invalid_param(name: impl Into<String>, detail: impl Into<String>) -> Self {
         Error::new(
@@ -337,7 +337,7 @@ impl Error {
         )
     }
 
-    /// An invalid parameter with its detail in both languages.
+    /// Builds an invalid-parameter error with its detail in both languages.
     pub fn invalid_param_in(name: impl Into<String>, en: impl Into<String>, zh: impl Into<String>) -> Self {
         let message = Message::InvalidParam(Box::new(InvalidParam {
             name: name.into(),

@@ -43,7 +43,7 @@ impl Lang {
         best.map_or(Lang::En, |(_, lang)| lang)
     }
 
-    /// The BCP 47 tag.
+    /// Returns the BCP 47 tag.
     pub fn tag(self) -> &'static str {
         match self {
             Lang::En => "en",

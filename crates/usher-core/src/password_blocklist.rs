@@ -39,7 +39,7 @@ fn blocklist() -> &'static HashSet<&'static str> {
     SET.get_or_init(|| COMMON_PASSWORDS.split_whitespace().collect())
 }
 
-/// Whether the password, compared case-insensitively, is on the list.
+/// Checks whether the password, compared case-insensitively, is on the list.
 pub fn contains(password: &str) -> bool {
     blocklist().contains(password.to_lowercase().as_str())
 }

@@ -22,7 +22,7 @@ pub struct QuotaUsage {
     pub total: u64,
 }
 
-/// Which limit a registration would exceed.
+/// The limit a registration would exceed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum QuotaPeriod {
@@ -64,7 +64,7 @@ impl Quota {
         Ok(())
     }
 
-    /// How many more accounts fit; `None` when unlimited.
+    /// Returns how many more accounts fit, or `None` when unlimited.
     pub fn remaining(&self, usage: QuotaUsage) -> Option<u64> {
         let daily = self.daily.map(|l| l.saturating_sub(usage.today));
         let total = self.total.map(|l| l.saturating_sub(usage.total));
@@ -75,7 +75,7 @@ impl Quota {
     }
 }
 
-/// The start of the UTC day containing `now_ms`.
+/// Returns the start of the UTC day containing `now_ms`.
 pub fn day_start(now_ms: i64) -> i64 {
     now_ms.div_euclid(DAY_MS) * DAY_MS
 }

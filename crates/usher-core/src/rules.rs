@@ -38,7 +38,7 @@ pub enum RuleId {
 }
 
 impl RuleId {
-    /// The stable id, as sent to clients.
+    /// Returns the stable id, as sent to clients.
     pub fn as_str(self) -> &'static str {
         match self {
             RuleId::UsernameTooShort => "username.too_short",
@@ -56,7 +56,7 @@ impl RuleId {
         }
     }
 
-    /// The request field the rule applies to.
+    /// Returns the request field the rule applies to.
     pub fn field(self) -> Field {
         match self {
             RuleId::UsernameTooShort
@@ -96,7 +96,7 @@ impl Violation {
         Violation { rule, detail: Some(detail.into()) }
     }
 
-    /// The message for a person, naming the problem and the fix.
+    /// Renders the message for a person, naming the problem and the fix.
     pub fn message(&self, lang: Lang) -> String {
         let detail = self.detail.as_deref().unwrap_or("");
         match self.rule {
@@ -165,7 +165,7 @@ pub struct UsernameRules {
     pub max_length: usize,
     /// Whether the name must start with a letter a-z (default true).
     pub must_start_with_letter: bool,
-    /// Names nobody may register, compared after normalization.
+    /// Reserved names that no account may take, compared after normalization.
     pub reserved: Vec<String>,
 }
 

@@ -1,8 +1,9 @@
-//! Who may register accounts for others, into which groups, under which quota.
+//! The sponsorship policy: which users may register accounts for others,
+//! into which groups, under which quota.
 
 use crate::quota::Quota;
 
-/// What the policy needs to know about the would-be sponsor.
+/// Facts about the would-be sponsor that the policy reads.
 #[derive(Debug, Clone)]
 pub struct SponsorFacts {
     pub is_admin: bool,
@@ -23,7 +24,7 @@ pub struct GroupStanding {
     pub invite_level: i64,
 }
 
-/// Why the sponsor may act.
+/// The role that lets the sponsor act.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SponsorRole {
     Admin,
@@ -31,7 +32,7 @@ pub enum SponsorRole {
     GroupAdmin,
 }
 
-/// Why the sponsor may not act.
+/// The reason a sponsor may not act.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Denial {
     Pending,

@@ -1,5 +1,5 @@
 //! Cross-cutting request handling: one log line per request, localized
-//! error bodies, and the Matrix answers for unknown routes.
+//! error bodies, and the Matrix errors for unknown routes.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;

@@ -58,7 +58,7 @@ impl ChangeLog {
         }
     }
 
-    /// Whether positions `after < p <= upto` may concern `user`, who is
+    /// Checks whether positions `after < p <= upto` may concern `user`, who is
     /// joined to `rooms`. True when a recorded commit in that range touched
     /// one of the rooms or the user, and also whenever the log does not
     /// account for every position of the range.
@@ -70,7 +70,7 @@ impl ChangeLog {
         let mut covered = Vec::new();
         // Newest first, stopping at the first change the waiter has seen. A
         // change recorded out of order and skipped this way leaves a gap,
-        // which makes the answer true, never a missed wake-up.
+        // which makes the result true, never a missed wake-up.
         for change in changes.iter().rev().take_while(|c| c.last > after).filter(|c| c.first <= upto) {
             if change.users.iter().any(|u| u == user) || change.rooms.iter().any(|r| rooms.contains(r)) {
                 return true;

@@ -8,8 +8,8 @@ use ruma::UserId;
 use serde_json::{json, Map, Value};
 use usher_store::StoredEvent;
 
-/// Formats an event for a client. `viewer_device` is `(user_id, device_id)`
-/// of the requester, so the sending device sees its `transaction_id`.
+/// Formats an event for a client. `viewer` is `(user_id, device_id)` of the
+/// requester, so the sending device receives its `transaction_id`.
 pub fn client_event(event: &StoredEvent, viewer: Option<(&str, &str)>, with_room_id: bool, now_ms: i64) -> Value {
     let mut unsigned = Map::new();
     unsigned.insert("age".into(), json!((now_ms - event.origin_server_ts).max(0)));
@@ -38,7 +38,7 @@ pub fn client_event(event: &StoredEvent, viewer: Option<(&str, &str)>, with_room
     Value::Object(object)
 }
 
-/// A state event stripped to what an invitee may see.
+/// Strips a state event to what an invitee may see.
 pub fn stripped_state(event: &StoredEvent) -> Value {
     json!({
         "type": event.event_type,
@@ -48,7 +48,7 @@ pub fn stripped_state(event: &StoredEvent) -> Value {
     })
 }
 
-/// The room's power levels, from its `m.room.power_levels` content if any.
+/// Builds the room's power levels from its `m.room.power_levels` content, if any.
 /// Rooms are version 10, where the creator has no implicit privilege once a
 /// power levels event exists.
 pub fn power_levels(content: Option<&Value>, creator: &str) -> RoomPowerLevels {
@@ -60,7 +60,7 @@ pub fn power_levels(content: Option<&Value>, creator: &str) -> RoomPowerLevels {
     RoomPowerLevels::new(source, &rules, creators)
 }
 
-/// A user's power level as a number (room creators in v12 rooms count as max).
+/// Returns a user's power level as a number (room creators in v12 rooms count as max).
 pub fn user_level(levels: &RoomPowerLevels, user_id: &str) -> i64 {
     let Ok(user) = UserId::parse(user_id) else {
         return i64::from(levels.users_default);
@@ -71,7 +71,7 @@ pub fn user_level(levels: &RoomPowerLevels, user_id: &str) -> i64 {
     }
 }
 
-/// The level needed to send an event of this type.
+/// Returns the level needed to send an event of this type.
 pub fn required_level(levels: &RoomPowerLevels, event_type: &str, is_state: bool) -> i64 {
     let explicit = levels.events.iter().find(|(t, _)| t.to_string() == event_type).map(|(_, level)| i64::from(*level));
     explicit.unwrap_or_else(

@@ -10,7 +10,7 @@ fn random_alphanumeric(length: usize) -> String {
     OsRng.sample_iter(&Alphanumeric).take(length).map(char::from).collect()
 }
 
-/// A new room id `!<18 random characters>:<server>`.
+/// Generates a room id `!<18 random characters>:<server>`.
 pub fn new_room_id(server_name: &str) -> Result<OwnedRoomId, Error> {
     RoomId::parse(format!("!{}:{server_name}", random_alphanumeric(18))).map_err(|e| {
         tracing::error!(error = %e, server_name, "cannot form a room id");
@@ -18,18 +18,18 @@ pub fn new_room_id(server_name: &str) -> Result<OwnedRoomId, Error> {
     })
 }
 
-/// A new event id in the room-version-4+ shape: `$` and 43 URL-safe base64
+/// Generates an event id in the room-version-4+ shape: `$` and 43 URL-safe base64
 /// characters. Usher does not federate, so the id is random, not a hash.
 pub fn new_event_id() -> String {
     format!("${}", crate::credentials::random_token())
 }
 
-/// A new device id: 10 uppercase letters, as Synapse makes them.
+/// Generates a device id: 10 uppercase letters, as Synapse makes them.
 pub fn new_device_id() -> String {
     (0..10).map(|_| char::from(OsRng.gen_range(b'A'..=b'Z'))).collect()
 }
 
-/// The user id for a localpart on this server.
+/// Builds the user id for a localpart on this server.
 pub fn user_id(localpart: &str, server_name: &str) -> Result<OwnedUserId, Error> {
     UserId::parse(format!("@{localpart}:{server_name}")).map_err(|e| {
         Error::invalid_param("username", format!("@{localpart}:{server_name} is not a valid Matrix user id ({e})"))

@@ -79,7 +79,7 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// `Conflict { field: "username" }` when the localpart is taken.
     async fn register_sponsored(&self, registration: SponsoredRegistration) -> StoreResult<RegistrationCommit>;
 
-    /// The stored outcome of an earlier request with this idempotency key.
+    /// Returns the stored outcome of an earlier request with this idempotency key.
     async fn idempotent_response(&self, sponsor_id: &str, key: &str) -> StoreResult<Option<IdempotentResponse>>;
 
     /// Accounts the sponsor created today (UTC day containing `now_ms`) and ever.
@@ -111,21 +111,21 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Commits rooms, aliases, events, account data and profile changes in
     /// one transaction, assigning stream positions in order.
     ///
-    /// Errors: `Conflict { field: "alias" }` for a taken alias,
+    /// Errors: `Conflict { field: "alias" }` for a taken alias, and
     /// `Conflict { field: "txn_id" }` when the sender already sent an event
-    /// with the same device and transaction id, `Conflict { field: "event_id" }`
-    /// for a reused event id, `NotFound` when a profile update names an unknown
-    /// user or an event an unknown room.
+    /// with the same device and transaction id. `Conflict { field: "event_id" }`
+    /// reports a reused event id. `NotFound` means a profile update names an
+    /// unknown user or an event names an unknown room.
     async fn commit(&self, batch: WriteBatch) -> StoreResult<Committed>;
 
-    /// The highest stream position assigned so far.
+    /// Returns the highest stream position assigned so far.
     async fn current_position(&self) -> StoreResult<i64>;
 
     async fn room(&self, room_id: &str) -> StoreResult<Option<RoomRecord>>;
 
     async fn resolve_alias(&self, alias: &str) -> StoreResult<Option<String>>;
 
-    /// What an authorization check on a room needs, in one read: the room,
+    /// Reads what an authorization check on a room needs, in one query: the room,
     /// its current power levels content and the user's membership.
     /// `None` when the room does not exist.
     async fn room_access(&self, room_id: &str, user_id: &str) -> StoreResult<Option<RoomAccess>>;
@@ -134,10 +134,10 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
 
     async fn event_by_txn(&self, sender: &str, device_id: &str, txn_id: &str) -> StoreResult<Option<StoredEvent>>;
 
-    /// The current state event of `(event_type, state_key)`.
+    /// Returns the current state event of `(event_type, state_key)`.
     async fn state_event(&self, room_id: &str, event_type: &str, state_key: &str) -> StoreResult<Option<StoredEvent>>;
 
-    /// The room state as of stream position `at` (inclusive).
+    /// Returns the room state as of stream position `at` (inclusive).
     async fn state_at(&self, room_id: &str, at: i64) -> StoreResult<Vec<StoredEvent>>;
 
     /// Room events with `after < stream <= upto`, at most `limit`, taken from
@@ -151,10 +151,10 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         direction: Direction,
     ) -> StoreResult<Vec<StoredEvent>>;
 
-    /// A user's membership in every room they ever had one in.
+    /// Lists a user's membership in every room they ever had one in.
     async fn memberships_of_user(&self, user_id: &str) -> StoreResult<Vec<MembershipRecord>>;
 
-    /// The current membership of every user with one in the room.
+    /// Lists the current membership of every user with one in the room.
     async fn members_of_room(&self, room_id: &str) -> StoreResult<Vec<MembershipRecord>>;
 
     /// Account data of a user changed after `since` (0 for all).

@@ -9,7 +9,7 @@ use usher_core::quota::Quota;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AccountState {
-    /// Someone else knows the password; the owner has not set their own.
+    /// The password was set by someone else, and the owner has not chosen their own.
     Pending,
     Active,
     Deactivated,
@@ -58,7 +58,7 @@ pub struct Activation {
     pub audit: AuditRecord,
 }
 
-/// Which sessions a password change keeps.
+/// The sessions a password change keeps.
 #[derive(Debug, Clone)]
 pub struct EndSessions {
     /// The session that stays, usually the one making the change.
@@ -84,7 +84,7 @@ pub struct SessionWithUser {
     pub user: UserRecord,
 }
 
-/// How an account came to have its sponsor.
+/// The way an account came to have its sponsor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SponsorMethod {
@@ -304,7 +304,7 @@ impl WriteBatch {
     }
 }
 
-/// What a commit assigned.
+/// Positions and events a commit assigned.
 #[derive(Debug, Clone, Default)]
 pub struct Committed {
     pub events: Vec<StoredEvent>,

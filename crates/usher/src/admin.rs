@@ -14,7 +14,10 @@ use crate::serve::open;
 /// of the shell history and the process list.
 fn read_password_line() -> anyhow::Result<String> {
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .with_context(|| cli_lang::pick("cannot read the password from standard input", "无法从标准输入读取密码"))?;
     let password = line.trim_end_matches(['\n', '\r']).to_owned();
     if password.is_empty() {
         anyhow::bail!(

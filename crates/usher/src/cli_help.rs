@@ -1,6 +1,6 @@
 //! The command-line help in the user's language. The derive attributes in
 //! `main.rs` hold the English text; this module swaps in Chinese when the
-//! locale asks for it.
+//! locale is Chinese.
 
 use clap::{Command, CommandFactory};
 use usher_core::Lang;

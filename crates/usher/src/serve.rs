@@ -36,15 +36,20 @@ pub fn init_logging(config: &Config) {
 /// Opens the data directory: the store and the server secret. The directory
 /// and the database are readable by their owner only.
 pub async fn open(config: &Config) -> anyhow::Result<(Arc<SqliteStore>, Services)> {
-    std::fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
+    std::fs::create_dir_all(&config.data_dir).with_context(|| {
+        cli_lang::lang().pick(
+            format!("cannot create the data directory {}", config.data_dir.display()),
+            format!("无法创建数据目录 {}", config.data_dir.display()),
+        )
+    })?;
     restrict_to_owner(&config.data_dir, 0o700)?;
     let secret = secret::load_or_create(&config.data_dir)?;
-    let store = Arc::new(
-        SqliteStore::open(&config.database_path())
-            .await
-            .with_context(|| format!("cannot open the database {}", config.database_path().display()))?,
-    );
+    let store = Arc::new(SqliteStore::open(&config.database_path()).await.with_context(|| {
+        cli_lang::lang().pick(
+            format!("cannot open the database {}", config.database_path().display()),
+            format!("无法打开数据库 {}", config.database_path().display()),
+        )
+    })?);
     restrict_to_owner(&config.database_path(), 0o600)?;
     let position = store.current_position().await.context("cannot read the stream position")?;
     let bus: Arc<dyn Bus> = Arc::new(LocalBus::new(position));
@@ -55,8 +60,12 @@ pub async fn open(config: &Config) -> anyhow::Result<(Arc<SqliteStore>, Services
 #[cfg(unix)]
 fn restrict_to_owner(path: &std::path::Path, mode: u32) -> anyhow::Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-        .with_context(|| format!("cannot restrict the permissions of {}", path.display()))
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).with_context(|| {
+        crate::cli_lang::lang().pick(
+            format!("cannot restrict the permissions of {}", path.display()),
+            format!("无法收紧 {} 的权限", path.display()),
+        )
+    })
 }
 
 #[cfg(not(unix))]
@@ -69,12 +78,12 @@ fn restrict_to_owner(_path: &std::path::Path, _mode: u32) -> anyhow::Result<()> 
 /// whose waiting syncs would never hear of the second one's writes.
 fn lock_data_dir(config: &Config) -> anyhow::Result<std::fs::File> {
     let path = config.data_dir.join("serve.lock");
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .with_context(|| format!("cannot create the lock file {}", path.display()))?;
+    let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).with_context(|| {
+        cli_lang::lang().pick(
+            format!("cannot create the lock file {}", path.display()),
+            format!("无法创建锁文件 {}", path.display()),
+        )
+    })?;
     match file.try_lock() {
         Ok(()) => Ok(file),
         Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(cli_lang::lang().pick(
@@ -84,14 +93,18 @@ fn lock_data_dir(config: &Config) -> anyhow::Result<std::fs::File> {
             ),
             format!("另一个 `usher serve` 正在使用数据目录 {}；请先停止它，或用 --data-dir 指定其他目录", config.data_dir.display()),
         )),
-        Err(std::fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("cannot lock {}", path.display())),
+        Err(std::fs::TryLockError::Error(e)) => Err(e).with_context(|| cli_lang::lang().pick(format!("cannot lock {}", path.display()), format!("无法锁定 {}", path.display()))),
     }
 }
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
     init_logging(&config);
-    std::fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
+    std::fs::create_dir_all(&config.data_dir).with_context(|| {
+        cli_lang::lang().pick(
+            format!("cannot create the data directory {}", config.data_dir.display()),
+            format!("无法创建数据目录 {}", config.data_dir.display()),
+        )
+    })?;
     let _lock = lock_data_dir(&config)?;
     let (store, services) = open(&config).await?;
     let router = usher_http::router(AppState { services: services.clone() });

@@ -150,7 +150,7 @@ impl Services {
         Ok(memberships.into_iter().filter(|m| m.membership == "join").map(|m| m.room_id).collect())
     }
 
-    /// One event of a room the caller may read.
+    /// Returns one event of a room the caller may read.
     pub async fn room_event(&self, caller: &Caller, room_id: &str, event_id: &str) -> Result<Value, Error> {
         let upto = self.readable_upto(caller, room_id).await?;
         let event = self.store().event(event_id).await.map_err(db)?;

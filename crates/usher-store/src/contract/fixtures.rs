@@ -28,7 +28,7 @@ pub fn room_id(name: &str) -> String {
     format!("!{name}:{SERVER}")
 }
 
-/// An active account with the password hash `hash-<localpart>`.
+/// Builds an active account with the password hash `hash-<localpart>`.
 pub fn user(localpart: &str) -> NewUser {
     NewUser {
         user_id: user_id(localpart),
@@ -41,7 +41,7 @@ pub fn user(localpart: &str) -> NewUser {
     }
 }
 
-/// A pending account whose initial password hash is `initial-<localpart>`.
+/// Builds a pending account whose initial password hash is `initial-<localpart>`.
 pub fn pending_user(localpart: &str) -> NewUser {
     NewUser { state: AccountState::Pending, password_hash: format!("initial-{localpart}"), ..user(localpart) }
 }
@@ -77,7 +77,7 @@ pub fn activation(localpart: &str, expected_hash: &str, new_hash: &str, token_ha
     }
 }
 
-/// A direct registration of a pending account by `sponsor` at `created_at`,
+/// Builds a direct registration of a pending account by `sponsor` at `created_at`,
 /// with no room writes.
 pub fn registration(sponsor: &str, localpart: &str, quota: Quota, created_at: i64) -> SponsoredRegistration {
     let user_id = user_id(localpart);
@@ -130,7 +130,7 @@ pub fn state_event(
     }
 }
 
-/// An `m.room.member` event of `member` in `room`, sent by the member.
+/// Builds an `m.room.member` event of `member` in `room`, sent by the member.
 pub fn member_event(event_id: &str, room: &str, member: &str, membership: &str) -> NewEvent {
     state_event(event_id, room, member, "m.room.member", &user_id(member), json!({ "membership": membership }))
 }
@@ -152,7 +152,7 @@ pub fn message(event_id: &str, room: &str, sender: &str, body: &str) -> NewEvent
     }
 }
 
-/// A message sent with a client transaction id.
+/// Builds a message sent with a client transaction id.
 pub fn message_with_txn(event_id: &str, room: &str, sender: &str, device_id: &str, txn_id: &str) -> NewEvent {
     NewEvent {
         transaction: Some(Transaction { device_id: device_id.to_owned(), txn_id: txn_id.to_owned() }),
