@@ -204,11 +204,7 @@ impl Cli {
         register::Options {
             api: self.registration_api,
             count: self.registrations,
-            concurrency: self
-                .concurrency
-                .iter()
-                .map(|&value| value as usize)
-                .collect(),
+            concurrency: self.concurrency.iter().map(|&value| value as usize).collect(),
             supply_password: !self.no_password,
             max_duration: self.max_duration(),
         }
@@ -257,12 +253,8 @@ mod tests {
     use super::*;
 
     fn parse(args: &[&str]) -> Cli {
-        Cli::try_parse_from(
-            ["usher-bench", "--url", "http://127.0.0.1:8008"]
-                .iter()
-                .chain(args),
-        )
-        .expect("valid arguments")
+        Cli::try_parse_from(["usher-bench", "--url", "http://127.0.0.1:8008"].iter().chain(args))
+            .expect("valid arguments")
     }
 
     #[test]
@@ -272,34 +264,17 @@ mod tests {
             [Scenario::Register, Scenario::Sync, Scenario::Send]
         );
         let with_pid = parse(&["--pid", "1"]).selected_scenarios().expect("valid");
-        assert_eq!(
-            with_pid,
-            [
-                Scenario::Register,
-                Scenario::Sync,
-                Scenario::Send,
-                Scenario::Memory
-            ]
-        );
+        assert_eq!(with_pid, [Scenario::Register, Scenario::Sync, Scenario::Send, Scenario::Memory]);
     }
 
     #[test]
     fn memory_scenario_needs_pid() {
-        assert!(parse(&["--scenario", "memory"])
-            .selected_scenarios()
-            .is_err());
+        assert!(parse(&["--scenario", "memory"]).selected_scenarios().is_err());
     }
 
     #[test]
     fn lists_split_on_commas() {
-        let cli = parse(&[
-            "--scenario",
-            "sync,send",
-            "--senders",
-            "1,4,10",
-            "--registration-api",
-            "synapse-admin",
-        ]);
+        let cli = parse(&["--scenario", "sync,send", "--senders", "1,4,10", "--registration-api", "synapse-admin"]);
         assert_eq!(cli.scenarios, [Scenario::Sync, Scenario::Send]);
         assert_eq!(cli.send_options().senders, [1, 4, 10]);
         assert_eq!(cli.registration_api, RegistrationApi::SynapseAdmin);
@@ -307,12 +282,7 @@ mod tests {
 
     #[test]
     fn groups_setup_needs_usher_api() {
-        let synapse = parse(&[
-            "--registration-api",
-            "synapse-admin",
-            "--room-setup",
-            "groups",
-        ]);
+        let synapse = parse(&["--registration-api", "synapse-admin", "--room-setup", "groups"]);
         assert!(synapse.selected_scenarios().is_err());
         let usher = parse(&["--registration-api", "usher", "--room-setup", "groups"]);
         assert!(usher.selected_scenarios().is_ok());
@@ -328,10 +298,7 @@ mod tests {
     #[test]
     fn waiting_syncs_defaults() {
         let cli = parse(&["--scenario", "waiting-syncs", "--pid", "7"]);
-        assert_eq!(
-            cli.selected_scenarios().expect("valid"),
-            [Scenario::WaitingSyncs]
-        );
+        assert_eq!(cli.selected_scenarios().expect("valid"), [Scenario::WaitingSyncs]);
         let options = cli.waiting_syncs_options().expect("--pid is given");
         assert_eq!(options.connections, 10_000);
         assert_eq!(options.users, 100);
@@ -342,23 +309,14 @@ mod tests {
 
     #[test]
     fn waiting_users_must_not_exceed_connections() {
-        let cli = parse(&[
-            "--scenario",
-            "waiting-syncs",
-            "--pid",
-            "7",
-            "--waiting-syncs",
-            "10",
-            "--waiting-users",
-            "11",
-        ]);
+        let cli =
+            parse(&["--scenario", "waiting-syncs", "--pid", "7", "--waiting-syncs", "10", "--waiting-users", "11"]);
         assert!(cli.selected_scenarios().is_err());
     }
 
     #[test]
     fn zero_concurrency_is_rejected() {
-        let result =
-            Cli::try_parse_from(["usher-bench", "--url", "http://x", "--concurrency", "0"]);
+        let result = Cli::try_parse_from(["usher-bench", "--url", "http://x", "--concurrency", "0"]);
         assert!(result.is_err());
     }
 }

@@ -33,14 +33,7 @@ impl ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} {} failed with {}: {}",
-            self.method,
-            self.path,
-            self.kind(),
-            self.message
-        )
+        write!(f, "{} {} failed with {}: {}", self.method, self.path, self.kind(), self.message)
     }
 }
 
@@ -74,18 +67,12 @@ impl Target {
         if base.cannot_be_a_base() || !matches!(base.scheme(), "http" | "https") {
             anyhow::bail!("invalid --url {base_url:?}: expected an http:// or https:// URL");
         }
-        Ok(Self {
-            http: new_http_client()?,
-            base,
-        })
+        Ok(Self { http: new_http_client()?, base })
     }
 
     /// Returns the same server with a new client and so a separate connection pool.
     pub fn with_new_connection_pool(&self) -> Result<Self> {
-        Ok(Self {
-            http: new_http_client()?,
-            base: self.base.clone(),
-        })
+        Ok(Self { http: new_http_client()?, base: self.base.clone() })
     }
 
     /// Builds the URL for `segments`, percent-encoding each one (room IDs contain `!` and `:`).
@@ -97,16 +84,8 @@ impl Target {
         url
     }
 
-    pub fn request(
-        &self,
-        method: Method,
-        segments: &[&str],
-        token: Option<&str>,
-    ) -> RequestBuilder {
-        let builder = self
-            .http
-            .request(method, self.endpoint(segments))
-            .timeout(REQUEST_TIMEOUT);
+    pub fn request(&self, method: Method, segments: &[&str], token: Option<&str>) -> RequestBuilder {
+        let builder = self.http.request(method, self.endpoint(segments)).timeout(REQUEST_TIMEOUT);
         match token {
             Some(token) => builder.bearer_auth(token),
             None => builder,
@@ -126,17 +105,9 @@ impl Target {
             "identifier": {"type": "m.id.user", "user": user},
             "password": password,
         });
-        let request = self
-            .request(Method::POST, &["_matrix", "client", "v3", "login"], None)
-            .json(&body);
-        let reply: LoginReply = send_json(request)
-            .await
-            .with_context(|| format!("login as {user} failed"))?;
-        Ok(Session {
-            target: self.clone(),
-            user_id: reply.user_id,
-            access_token: reply.access_token,
-        })
+        let request = self.request(Method::POST, &["_matrix", "client", "v3", "login"], None).json(&body);
+        let reply: LoginReply = send_json(request).await.with_context(|| format!("login as {user} failed"))?;
+        Ok(Session { target: self.clone(), user_id: reply.user_id, access_token: reply.access_token })
     }
 }
 
@@ -164,8 +135,7 @@ pub struct SyncReply {
 
 impl Session {
     pub fn request(&self, method: Method, segments: &[&str]) -> RequestBuilder {
-        self.target
-            .request(method, segments, Some(&self.access_token))
+        self.target.request(method, segments, Some(&self.access_token))
     }
 
     /// Returns the server name part of the user ID (`@name:server` → `server`).
@@ -179,33 +149,20 @@ impl Session {
     /// Creates a `private_chat` room inviting `invite` and returns its room ID.
     pub async fn create_room(&self, invite: &[String]) -> Result<String> {
         let body = json!({"preset": "private_chat", "invite": invite});
-        let request = self
-            .request(Method::POST, &["_matrix", "client", "v3", "createRoom"])
-            .json(&body);
+        let request = self.request(Method::POST, &["_matrix", "client", "v3", "createRoom"]).json(&body);
         let reply: Value = send_json(request).await?;
         string_field(&reply, "room_id")
     }
 
     pub async fn join(&self, room_id: &str) -> Result<()> {
-        let request = self
-            .request(Method::POST, &["_matrix", "client", "v3", "join", room_id])
-            .json(&json!({}));
+        let request = self.request(Method::POST, &["_matrix", "client", "v3", "join", room_id]).json(&json!({}));
         send_json::<Value>(request).await?;
         Ok(())
     }
 
     /// Sends an `m.text` message and returns its event ID.
     pub async fn send_text(&self, room_id: &str, txn_id: &str, text: &str) -> Result<String> {
-        let segments = [
-            "_matrix",
-            "client",
-            "v3",
-            "rooms",
-            room_id,
-            "send",
-            "m.room.message",
-            txn_id,
-        ];
+        let segments = ["_matrix", "client", "v3", "rooms", room_id, "send", "m.room.message", txn_id];
         let body = json!({"msgtype": "m.text", "body": text});
         let reply: Value = send_json(self.request(Method::PUT, &segments).json(&body)).await?;
         string_field(&reply, "event_id")
@@ -222,19 +179,12 @@ impl Session {
             .query(&query)
             .timeout(REQUEST_TIMEOUT + Duration::from_millis(timeout_ms));
         let response = check_status(request).await?;
-        let bytes = response
-            .bytes()
-            .await
-            .context("failed to read the /sync response body")?;
+        let bytes = response.bytes().await.context("failed to read the /sync response body")?;
         let received_at = Instant::now();
 
         let body: Value = serde_json::from_slice(&bytes).context("/sync returned invalid JSON")?;
         let next_batch = string_field(&body, "next_batch")?;
-        Ok(SyncReply {
-            received_at,
-            next_batch,
-            body,
-        })
+        Ok(SyncReply { received_at, next_batch, body })
     }
 }
 
@@ -260,10 +210,7 @@ pub async fn check_status(request: RequestBuilder) -> Result<Response> {
     let method = request.method().clone();
     let path = request.url().path().to_owned();
 
-    let response = client
-        .execute(request)
-        .await
-        .with_context(|| format!("{method} {path} failed"))?;
+    let response = client.execute(request).await.with_context(|| format!("{method} {path} failed"))?;
     let status = response.status();
     if status.is_success() {
         return Ok(response);
@@ -271,33 +218,17 @@ pub async fn check_status(request: RequestBuilder) -> Result<Response> {
 
     let text = response.text().await.unwrap_or_default();
     let parsed: Option<Value> = serde_json::from_str(&text).ok();
-    let field = |name: &str| {
-        parsed
-            .as_ref()
-            .and_then(|body| body.get(name))
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    };
+    let field = |name: &str| parsed.as_ref().and_then(|body| body.get(name)).and_then(Value::as_str).map(str::to_owned);
     let errcode = field("errcode");
     let message = field("error").unwrap_or_else(|| summarize_body(&text));
-    Err(ApiError {
-        method,
-        path,
-        status,
-        errcode,
-        message,
-    }
-    .into())
+    Err(ApiError { method, path, status, errcode, message }.into())
 }
 
 /// Sends `request`, checks the status and parses the JSON body.
 pub async fn send_json<T: serde::de::DeserializeOwned>(request: RequestBuilder) -> Result<T> {
     let response = check_status(request).await?;
     let url_path = response.url().path().to_owned();
-    response
-        .json()
-        .await
-        .with_context(|| format!("{url_path} returned an unexpected JSON body"))
+    response.json().await.with_context(|| format!("{url_path} returned an unexpected JSON body"))
 }
 
 /// Returns a non-JSON error body (often an HTML page) as one line of at most 200 characters.
@@ -323,17 +254,12 @@ mod tests {
     #[test]
     fn endpoint_encodes_room_id() {
         let target = Target::new("http://127.0.0.1:8008/").expect("valid URL");
-        let url = target.endpoint(&[
-            "_matrix",
-            "client",
-            "v3",
-            "rooms",
-            "!abc:example.org",
-            "send",
-            "m.room.message",
-            "t/1",
-        ]);
-        assert_eq!(url.as_str(), "http://127.0.0.1:8008/_matrix/client/v3/rooms/!abc:example.org/send/m.room.message/t%2F1");
+        let url =
+            target.endpoint(&["_matrix", "client", "v3", "rooms", "!abc:example.org", "send", "m.room.message", "t/1"]);
+        assert_eq!(
+            url.as_str(),
+            "http://127.0.0.1:8008/_matrix/client/v3/rooms/!abc:example.org/send/m.room.message/t%2F1"
+        );
     }
 
     #[test]
@@ -344,10 +270,7 @@ mod tests {
 
     #[test]
     fn summarize_body_flattens_and_truncates() {
-        assert_eq!(
-            summarize_body("<html>\n  <h1>Not Found</h1>\n</html>\n"),
-            "<html> <h1>Not Found</h1> </html>"
-        );
+        assert_eq!(summarize_body("<html>\n  <h1>Not Found</h1>\n</html>\n"), "<html> <h1>Not Found</h1> </html>");
         let long = "x".repeat(300);
         assert_eq!(summarize_body(&long), format!("{}…", "x".repeat(200)));
     }
@@ -361,10 +284,6 @@ mod tests {
         assert!(sync_contains_text(&sync, "!r:x", "marker-7"));
         assert!(!sync_contains_text(&sync, "!r:x", "marker-8"));
         assert!(!sync_contains_text(&sync, "!other:x", "marker-7"));
-        assert!(!sync_contains_text(
-            &json!({"next_batch": "s2"}),
-            "!r:x",
-            "marker-7"
-        ));
+        assert!(!sync_contains_text(&json!({"next_batch": "s2"}), "!r:x", "marker-7"));
     }
 }

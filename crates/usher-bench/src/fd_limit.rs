@@ -28,15 +28,13 @@ pub fn plan(needed: u64, soft: u64, hard: u64) -> LimitPlan {
 /// Makes room for `needed` open files in this process, raising the soft limit up to the
 /// hard limit when necessary. Returns the soft limit in force afterwards.
 pub fn ensure_own(needed: u64) -> Result<u64> {
-    let (soft, hard) = Resource::NOFILE
-        .get()
-        .context("failed to read RLIMIT_NOFILE")?;
+    let (soft, hard) = Resource::NOFILE.get().context("failed to read RLIMIT_NOFILE")?;
     match plan(needed, soft, hard) {
         LimitPlan::Keep => Ok(soft),
         LimitPlan::RaiseTo(limit) => {
-            Resource::NOFILE.set(limit, hard).with_context(|| {
-                format!("failed to raise the open-file soft limit from {soft} to {limit}")
-            })?;
+            Resource::NOFILE
+                .set(limit, hard)
+                .with_context(|| format!("failed to raise the open-file soft limit from {soft} to {limit}"))?;
             eprintln!("raised the open-file soft limit from {soft} to {limit}");
             Ok(limit)
         }
@@ -53,11 +51,8 @@ pub fn ensure_own(needed: u64) -> Result<u64> {
 pub fn soft_limit_of(pid: u32) -> Result<Option<u64>> {
     let path = format!("/proc/{pid}/limits");
     let raw_pid = i32::try_from(pid).with_context(|| format!("invalid process ID {pid}"))?;
-    let limits = rlimit::ProcLimits::read_process(raw_pid)
-        .with_context(|| format!("failed to read {path}"))?;
-    let open_files = limits
-        .max_open_files
-        .with_context(|| format!("{path} has no \"Max open files\" line"))?;
+    let limits = rlimit::ProcLimits::read_process(raw_pid).with_context(|| format!("failed to read {path}"))?;
+    let open_files = limits.max_open_files.with_context(|| format!("{path} has no \"Max open files\" line"))?;
     Ok(open_files.soft_limit)
 }
 

@@ -25,10 +25,8 @@ use crate::report::BenchResult;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(cli.client_threads as usize)
-        .enable_all()
-        .build();
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(cli.client_threads as usize).enable_all().build();
     let outcome = match runtime {
         Ok(runtime) => runtime.block_on(run(&cli)),
         Err(error) => Err(anyhow::Error::new(error).context("failed to start the Tokio runtime")),
@@ -55,45 +53,28 @@ async fn run(cli: &Cli) -> Result<bool> {
 
     let mut results = Vec::new();
     if let Some(pid) = cli.pid.filter(|_| scenarios.contains(&Scenario::Memory)) {
-        results.push(BenchResult::from_memory(
-            &cli.url,
-            "before load",
-            scenarios::memory::read(pid)?,
-        ));
+        results.push(BenchResult::from_memory(&cli.url, "before load", scenarios::memory::read(pid)?));
     }
 
     let mut all_succeeded = true;
-    let load_scenarios: Vec<Scenario> = scenarios
-        .iter()
-        .copied()
-        .filter(|scenario| *scenario != Scenario::Memory)
-        .collect();
+    let load_scenarios: Vec<Scenario> =
+        scenarios.iter().copied().filter(|scenario| *scenario != Scenario::Memory).collect();
     if !load_scenarios.is_empty() {
         let (admin_user, admin_password) = cli.admin_credentials()?;
-        let admin = target
-            .login(admin_user, admin_password)
-            .await
-            .context("admin login failed")?;
+        let admin = target.login(admin_user, admin_password).await.context("admin login failed")?;
         let registrar = Registrar::new(cli.registration_api, admin)?;
 
         for scenario in load_scenarios {
             let outcome = match scenario {
                 Scenario::Register => {
-                    scenarios::register::run(&registrar, &names, &cli.url, &cli.register_options())
-                        .await
+                    scenarios::register::run(&registrar, &names, &cli.url, &cli.register_options()).await
                 }
-                Scenario::Sync => {
-                    scenarios::sync::run(&registrar, &names, &cli.url, &cli.sync_options())
-                        .await
-                        .map(|result| vec![result])
-                }
-                Scenario::Send => {
-                    scenarios::send::run(&registrar, &names, &cli.url, &cli.send_options()).await
-                }
+                Scenario::Sync => scenarios::sync::run(&registrar, &names, &cli.url, &cli.sync_options())
+                    .await
+                    .map(|result| vec![result]),
+                Scenario::Send => scenarios::send::run(&registrar, &names, &cli.url, &cli.send_options()).await,
                 Scenario::WaitingSyncs => match cli.waiting_syncs_options() {
-                    Some(options) => {
-                        scenarios::waiting_syncs::run(&registrar, &names, &cli.url, &options).await
-                    }
+                    Some(options) => scenarios::waiting_syncs::run(&registrar, &names, &cli.url, &options).await,
                     None => Err(anyhow::anyhow!("--scenario waiting-syncs needs --pid")),
                 },
                 Scenario::Memory => Ok(Vec::new()),
@@ -108,13 +89,8 @@ async fn run(cli: &Cli) -> Result<bool> {
         }
     }
 
-    let ran_load = scenarios
-        .iter()
-        .any(|scenario| *scenario != Scenario::Memory);
-    if let Some(pid) = cli
-        .pid
-        .filter(|_| ran_load && scenarios.contains(&Scenario::Memory))
-    {
+    let ran_load = scenarios.iter().any(|scenario| *scenario != Scenario::Memory);
+    if let Some(pid) = cli.pid.filter(|_| ran_load && scenarios.contains(&Scenario::Memory)) {
         match scenarios::memory::read(pid) {
             Ok(reading) => results.push(BenchResult::from_memory(&cli.url, "after load", reading)),
             Err(error) => {
@@ -125,10 +101,7 @@ async fn run(cli: &Cli) -> Result<bool> {
     }
 
     for result in results.iter().filter(|result| result.successes == 0) {
-        eprintln!(
-            "error: {} ({}) had no successful operation",
-            result.scenario, result.label
-        );
+        eprintln!("error: {} ({}) had no successful operation", result.scenario, result.label);
         all_succeeded = false;
     }
 

@@ -26,17 +26,12 @@ impl NameGenerator {
     pub fn new() -> Self {
         const RUN_ID_CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
         let mut rng = rand::thread_rng();
-        let run_id = (0..RUN_ID_LEN)
-            .map(|_| char::from(RUN_ID_CHARS[rng.gen_range(0..RUN_ID_CHARS.len())]))
-            .collect();
+        let run_id = (0..RUN_ID_LEN).map(|_| char::from(RUN_ID_CHARS[rng.gen_range(0..RUN_ID_CHARS.len())])).collect();
         Self::with_run_id(run_id)
     }
 
     pub fn with_run_id(run_id: String) -> Self {
-        Self {
-            run_id,
-            next: AtomicU64::new(1),
-        }
+        Self { run_id, next: AtomicU64::new(1) }
     }
 
     pub fn run_id(&self) -> &str {
@@ -56,11 +51,7 @@ pub fn random_password(username: &str) -> String {
     let mut rng = rand::thread_rng();
     loop {
         let first = char::from(LETTERS[rng.gen_range(0..LETTERS.len())]);
-        let rest: String = (&mut rng)
-            .sample_iter(Alphanumeric)
-            .take(PASSWORD_LEN - 1)
-            .map(char::from)
-            .collect();
+        let rest: String = (&mut rng).sample_iter(Alphanumeric).take(PASSWORD_LEN - 1).map(char::from).collect();
         let password = format!("{first}{rest}");
         if !password.to_lowercase().contains(&username.to_lowercase()) {
             return password;

@@ -41,11 +41,7 @@ struct UsherActivation {
 impl Registrar {
     pub fn new(api: RegistrationApi, admin: Session) -> Result<Self> {
         let server_name = admin.server_name()?.to_owned();
-        Ok(Self {
-            api,
-            admin,
-            server_name,
-        })
+        Ok(Self { api, admin, server_name })
     }
 
     /// Opens up to `connections` keep-alive connections in the admin's pool with concurrent
@@ -84,10 +80,7 @@ impl Registrar {
                 if !groups.is_empty() {
                     body["groups"] = json!(groups);
                 }
-                let request = self
-                    .admin
-                    .request(Method::POST, &["_usher", "v1", "registrations"])
-                    .json(&body);
+                let request = self.admin.request(Method::POST, &["_usher", "v1", "registrations"]).json(&body);
                 let reply: UsherRegistration = send_json(request).await?;
                 Ok(reply.initial_password.or(password.map(str::to_owned)))
             }
@@ -100,10 +93,8 @@ impl Registrar {
                     Some(password) => json!({"password": password}),
                     None => json!({}),
                 };
-                let request = self
-                    .admin
-                    .request(Method::PUT, &["_synapse", "admin", "v2", "users", &user_id])
-                    .json(&body);
+                let request =
+                    self.admin.request(Method::PUT, &["_synapse", "admin", "v2", "users", &user_id]).json(&body);
                 send_json::<Value>(request).await?;
                 Ok(password.map(str::to_owned))
             }
@@ -134,17 +125,10 @@ impl Registrar {
                     "initial_password": registered_password,
                     "new_password": random_password(&username),
                 });
-                let request = target
-                    .request(Method::POST, &["_usher", "v1", "activate"], None)
-                    .json(&body);
-                let reply: UsherActivation = send_json(request)
-                    .await
-                    .with_context(|| format!("failed to activate test user {username}"))?;
-                Ok(Session {
-                    target,
-                    user_id: reply.user_id,
-                    access_token: reply.access_token,
-                })
+                let request = target.request(Method::POST, &["_usher", "v1", "activate"], None).json(&body);
+                let reply: UsherActivation =
+                    send_json(request).await.with_context(|| format!("failed to activate test user {username}"))?;
+                Ok(Session { target, user_id: reply.user_id, access_token: reply.access_token })
             }
             RegistrationApi::SynapseAdmin => target.login(&username, &registered_password).await,
         }

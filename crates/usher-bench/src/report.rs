@@ -102,10 +102,8 @@ impl BenchResult {
 
     /// Builds a memory result. `phase` names when it was read, for example `before load`.
     pub fn from_memory(target: &str, phase: &str, reading: MemoryReading) -> Self {
-        let parameters = BTreeMap::from([
-            ("pid".to_owned(), Value::from(reading.pid)),
-            ("phase".to_owned(), Value::from(phase)),
-        ]);
+        let parameters =
+            BTreeMap::from([("pid".to_owned(), Value::from(reading.pid)), ("phase".to_owned(), Value::from(phase))]);
         Self {
             scenario: "memory",
             label: phase.to_owned(),
@@ -134,12 +132,7 @@ struct ReportFile<'a> {
 }
 
 pub fn write_json(path: &Path, run_id: &str, results: &[BenchResult]) -> Result<()> {
-    let file = ReportFile {
-        tool: "usher-bench",
-        version: env!("CARGO_PKG_VERSION"),
-        run_id,
-        results,
-    };
+    let file = ReportFile { tool: "usher-bench", version: env!("CARGO_PKG_VERSION"), run_id, results };
     let text = serde_json::to_string_pretty(&file).context("failed to serialize the results")?;
     std::fs::write(path, text + "\n").with_context(|| format!("failed to write {}", path.display()))
 }
@@ -148,17 +141,11 @@ fn now_rfc3339() -> String {
     humantime::format_rfc3339_millis(SystemTime::now()).to_string()
 }
 
-const HEADERS: [&str; 9] = [
-    "scenario", "variant", "ok", "failed", "per s", "p50 ms", "p90 ms", "p99 ms", "max ms",
-];
+const HEADERS: [&str; 9] = ["scenario", "variant", "ok", "failed", "per s", "p50 ms", "p90 ms", "p99 ms", "max ms"];
 
 /// Formats the results as a text table, followed by memory readings as separate lines.
 pub fn format_table(results: &[BenchResult]) -> String {
-    let rows: Vec<[String; 9]> = results
-        .iter()
-        .filter(|result| result.memory.is_none())
-        .map(table_row)
-        .collect();
+    let rows: Vec<[String; 9]> = results.iter().filter(|result| result.memory.is_none()).map(table_row).collect();
     let mut widths = HEADERS.map(str::len);
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
@@ -189,11 +176,7 @@ pub fn format_table(results: &[BenchResult]) -> String {
     }
     for result in results {
         if let Some(first_failure) = &result.first_failure {
-            let _ = writeln!(
-                out,
-                "first failure in {} ({}): {first_failure}",
-                result.scenario, result.label
-            );
+            let _ = writeln!(out, "first failure in {} ({}): {first_failure}", result.scenario, result.label);
         }
     }
     out
@@ -201,9 +184,7 @@ pub fn format_table(results: &[BenchResult]) -> String {
 
 /// Formats the waiting-syncs memory figures as one line.
 fn format_waiting_memory(figures: &WaitingMemory) -> String {
-    let per_connection = figures
-        .per_connection_kib
-        .map_or_else(|| "-".to_owned(), |kib| format!("{kib:.1}"));
+    let per_connection = figures.per_connection_kib.map_or_else(|| "-".to_owned(), |kib| format!("{kib:.1}"));
     format!(
         "waiting /sync: {} of {} waiting, server VmRSS {:.1} MiB idle, {:.1} MiB loaded, \
          {:.1} MiB above idle, {per_connection} KiB per connection; load generator VmRSS {:.1} MiB\n",
@@ -219,19 +200,14 @@ fn format_waiting_memory(figures: &WaitingMemory) -> String {
 fn table_row(result: &BenchResult) -> [String; 9] {
     let failed: u64 = result.failures.values().sum();
     let latency = |pick: fn(&LatencySummary) -> f64| {
-        result
-            .latency_ms
-            .as_ref()
-            .map_or_else(|| "-".to_owned(), |summary| format!("{:.3}", pick(summary)))
+        result.latency_ms.as_ref().map_or_else(|| "-".to_owned(), |summary| format!("{:.3}", pick(summary)))
     };
     [
         result.scenario.to_owned(),
         result.label.clone(),
         result.successes.to_string(),
         failed.to_string(),
-        result
-            .throughput_per_s
-            .map_or_else(|| "-".to_owned(), |rate| format!("{rate:.1}")),
+        result.throughput_per_s.map_or_else(|| "-".to_owned(), |rate| format!("{rate:.1}")),
         latency(|summary| summary.p50_ms),
         latency(|summary| summary.p90_ms),
         latency(|summary| summary.p99_ms),
@@ -265,10 +241,7 @@ mod tests {
         for micros in [1_000, 2_000, 3_000, 4_000] {
             recorder.record(Duration::from_micros(micros));
         }
-        recorder.record_failure(
-            "429 M_LIMIT_EXCEEDED".to_owned(),
-            "PUT /send failed".to_owned(),
-        );
+        recorder.record_failure("429 M_LIMIT_EXCEEDED".to_owned(), "PUT /send failed".to_owned());
         BenchResult::from_recorder(
             "send",
             "1 sender".to_owned(),
@@ -285,10 +258,7 @@ mod tests {
         assert_eq!(result.successes, 4);
         assert_eq!(result.failures.get("429 M_LIMIT_EXCEEDED"), Some(&1));
         assert_eq!(result.throughput_per_s, Some(2.0));
-        assert_eq!(
-            result.latency_ms.as_ref().map(|summary| summary.p50_ms),
-            Some(2.0)
-        );
+        assert_eq!(result.latency_ms.as_ref().map(|summary| summary.p50_ms), Some(2.0));
     }
 
     #[test]
@@ -296,45 +266,21 @@ mod tests {
         let table = format_table(&[send_result()]);
         let lines: Vec<&str> = table.lines().collect();
         assert_eq!(lines.len(), 3, "{table}");
-        assert!(
-            lines[0].starts_with("scenario  variant   ok  failed  per s  p50 ms"),
-            "{table}"
-        );
-        assert!(
-            lines[1].starts_with("send      1 sender   4       1    2.0   2.000"),
-            "{table}"
-        );
-        assert_eq!(
-            lines[2],
-            "first failure in send (1 sender): PUT /send failed"
-        );
+        assert!(lines[0].starts_with("scenario  variant   ok  failed  per s  p50 ms"), "{table}");
+        assert!(lines[1].starts_with("send      1 sender   4       1    2.0   2.000"), "{table}");
+        assert_eq!(lines[2], "first failure in send (1 sender): PUT /send failed");
     }
 
     #[test]
     fn table_lists_memory_separately() {
-        let reading = MemoryReading {
-            pid: 42,
-            vm_rss_mib: 25.3,
-            vm_hwm_mib: 30.0,
-        };
-        let table = format_table(&[BenchResult::from_memory(
-            "http://127.0.0.1:8008",
-            "before load",
-            reading,
-        )]);
-        assert_eq!(
-            table,
-            "memory  pid 42 before load: VmRSS 25.3 MiB, VmHWM 30.0 MiB\n"
-        );
+        let reading = MemoryReading { pid: 42, vm_rss_mib: 25.3, vm_hwm_mib: 30.0 };
+        let table = format_table(&[BenchResult::from_memory("http://127.0.0.1:8008", "before load", reading)]);
+        assert_eq!(table, "memory  pid 42 before load: VmRSS 25.3 MiB, VmHWM 30.0 MiB\n");
     }
 
     #[test]
     fn table_lists_waiting_memory() {
-        let reading = |vm_rss_mib| MemoryReading {
-            pid: 42,
-            vm_rss_mib,
-            vm_hwm_mib: vm_rss_mib,
-        };
+        let reading = |vm_rss_mib| MemoryReading { pid: 42, vm_rss_mib, vm_hwm_mib: vm_rss_mib };
         let figures = WaitingMemory::new(100, 100, &reading(10.0), &reading(12.0), &reading(8.0));
         let result = BenchResult::from_waiting_memory(
             "http://127.0.0.1:8008",
@@ -348,10 +294,7 @@ mod tests {
         let table = format_table(&[result]);
         let lines: Vec<&str> = table.lines().collect();
         assert_eq!(lines.len(), 3, "{table}");
-        assert!(
-            lines[1].starts_with("waiting-syncs  100 waiting /sync  100"),
-            "{table}"
-        );
+        assert!(lines[1].starts_with("waiting-syncs  100 waiting /sync  100"), "{table}");
         assert_eq!(
             lines[2],
             "waiting /sync: 100 of 100 waiting, server VmRSS 10.0 MiB idle, 12.0 MiB loaded, \
@@ -362,18 +305,11 @@ mod tests {
     #[test]
     fn json_contains_target_parameters_and_timestamp() {
         let mut result = send_result();
-        result
-            .parameters
-            .insert("senders".to_owned(), Value::from(1));
+        result.parameters.insert("senders".to_owned(), Value::from(1));
         let json = serde_json::to_value(&result).expect("result serializes");
         assert_eq!(json["target"], "http://127.0.0.1:8008");
         assert_eq!(json["parameters"]["senders"], 1);
-        assert!(
-            json["timestamp"]
-                .as_str()
-                .is_some_and(|stamp| stamp.ends_with('Z')),
-            "{json}"
-        );
+        assert!(json["timestamp"].as_str().is_some_and(|stamp| stamp.ends_with('Z')), "{json}");
         assert_eq!(json["latency_ms"]["count"], 4);
     }
 }

@@ -31,17 +31,11 @@ impl Recorder {
     pub fn new() -> Self {
         let histogram = Histogram::new_with_bounds(1, MAX_LATENCY_US, SIGNIFICANT_DIGITS)
             .unwrap_or_else(|error| panic!("histogram bounds are constants and valid: {error}"));
-        Self {
-            histogram,
-            failures: BTreeMap::new(),
-            first_failure: None,
-        }
+        Self { histogram, failures: BTreeMap::new(), first_failure: None }
     }
 
     pub fn record(&mut self, latency: Duration) {
-        let micros = u64::try_from(latency.as_micros())
-            .unwrap_or(u64::MAX)
-            .max(1);
+        let micros = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX).max(1);
         self.histogram.saturating_record(micros);
     }
 
@@ -129,9 +123,7 @@ pub fn failure_kind(error: &anyhow::Error) -> String {
     if let Some(api_error) = error.downcast_ref::<crate::client::ApiError>() {
         return api_error.kind();
     }
-    let http_error = error
-        .chain()
-        .find_map(|cause| cause.downcast_ref::<reqwest::Error>());
+    let http_error = error.chain().find_map(|cause| cause.downcast_ref::<reqwest::Error>());
     match http_error {
         Some(http_error) if http_error.is_timeout() => "timeout".to_owned(),
         Some(_) => "transport".to_owned(),
@@ -182,10 +174,7 @@ mod tests {
         recorder.record(Duration::from_secs(10_000));
         assert_eq!(recorder.successes(), 1);
         let max_ms = recorder.summary().expect("one sample").max_ms;
-        assert!(
-            (max_ms - 120_000.0).abs() < 120_000.0 * 1e-4,
-            "max_ms = {max_ms}"
-        );
+        assert!((max_ms - 120_000.0).abs() < 120_000.0 * 1e-4, "max_ms = {max_ms}");
     }
 
     #[test]

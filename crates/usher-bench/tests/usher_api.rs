@@ -11,41 +11,18 @@ use serde_json::Value;
 async fn run_bench(url: &str, json_path: &Path, args: &[&str]) -> (Output, Value) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_usher-bench"));
     command
-        .args([
-            "--url",
-            url,
-            "--admin-user",
-            mock::ADMIN_USER,
-            "--admin-password",
-            mock::ADMIN_PASSWORD,
-        ])
-        .args([
-            "--registration-api",
-            "usher",
-            "--max-duration-secs",
-            "30",
-            "--json",
-        ])
+        .args(["--url", url, "--admin-user", mock::ADMIN_USER, "--admin-password", mock::ADMIN_PASSWORD])
+        .args(["--registration-api", "usher", "--max-duration-secs", "30", "--json"])
         .arg(json_path)
         .args(args);
-    let output = tokio::task::spawn_blocking(move || command.output())
-        .await
-        .expect("join")
-        .expect("usher-bench runs");
-    let report = std::fs::read_to_string(json_path)
-        .map(|text| serde_json::from_str(&text).expect("report is JSON"));
+    let output = tokio::task::spawn_blocking(move || command.output()).await.expect("join").expect("usher-bench runs");
+    let report = std::fs::read_to_string(json_path).map(|text| serde_json::from_str(&text).expect("report is JSON"));
     (output, report.unwrap_or(Value::Null))
 }
 
 fn results_of<'a>(report: &'a Value, scenario: &str) -> Vec<&'a Value> {
-    let results = report["results"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default();
-    results
-        .iter()
-        .filter(|result| result["scenario"] == scenario)
-        .collect()
+    let results = report["results"].as_array().map(Vec::as_slice).unwrap_or_default();
+    results.iter().filter(|result| result["scenario"] == scenario).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -89,9 +66,7 @@ async fn all_scenarios_against_mock() {
     let sync = results_of(&report, "sync");
     assert_eq!(sync.len(), 1, "{report}");
     assert_eq!(sync[0]["latency_ms"]["count"], 5);
-    assert!(sync[0]["latency_ms"]["p50_ms"]
-        .as_f64()
-        .is_some_and(|p50| p50 > 0.0 && p50 < 5000.0));
+    assert!(sync[0]["latency_ms"]["p50_ms"].as_f64().is_some_and(|p50| p50 > 0.0 && p50 < 5000.0));
 
     let sends = results_of(&report, "send");
     assert_eq!(sends.len(), 2, "{report}");
@@ -131,11 +106,7 @@ async fn groups_room_setup_against_mock() {
         "--separate-rooms",
     ];
     let (output, report) = run_bench(&url, &json_path, &args).await;
-    assert!(
-        output.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
 
     let sync = results_of(&report, "sync");
     assert_eq!(sync.len(), 1, "{report}");
@@ -185,12 +156,7 @@ async fn waiting_syncs_against_mock() {
     assert!(waiting <= 40, "{report}");
     assert!(memory["idle_rss_mib"].as_f64().is_some_and(|mib| mib > 0.0));
     assert_eq!(results[0]["failures"], serde_json::json!({}), "{report}");
-    assert!(
-        results[0]["parameters"]["reissued"]
-            .as_u64()
-            .is_some_and(|reissued| reissued >= 40),
-        "{report}"
-    );
+    assert!(results[0]["parameters"]["reissued"].as_u64().is_some_and(|reissued| reissued >= 40), "{report}");
 
     let fan_out = results[1];
     assert_eq!(fan_out["label"], "fan-out to 40 connections");
@@ -206,21 +172,9 @@ async fn registration_quota_counts_429() {
     let url = mock::start(4).await;
     let dir = tempfile::tempdir().expect("temporary directory");
     let json_path = dir.path().join("report.json");
-    let args = [
-        "--scenario",
-        "register",
-        "--registrations",
-        "6",
-        "--concurrency",
-        "2",
-        "--no-password",
-    ];
+    let args = ["--scenario", "register", "--registrations", "6", "--concurrency", "2", "--no-password"];
     let (output, report) = run_bench(&url, &json_path, &args).await;
-    assert!(
-        output.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
 
     let registration = results_of(&report, "registration");
     assert_eq!(registration.len(), 1, "{report}");
@@ -233,14 +187,7 @@ async fn registration_quota_counts_429() {
 async fn wrong_admin_password_fails() {
     let url = mock::start(u64::MAX).await;
     let output = Command::new(env!("CARGO_BIN_EXE_usher-bench"))
-        .args([
-            "--url",
-            &url,
-            "--admin-user",
-            mock::ADMIN_USER,
-            "--admin-password",
-            "wrong-password",
-        ])
+        .args(["--url", &url, "--admin-user", mock::ADMIN_USER, "--admin-password", "wrong-password"])
         .output()
         .expect("usher-bench runs");
     assert!(!output.status.success());
@@ -269,10 +216,6 @@ async fn client_ceiling_against_mock() {
         "1,10",
     ];
     let (output, _) = run_bench(&url, &json_path, &args).await;
-    assert!(
-        output.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
     println!("{}", String::from_utf8_lossy(&output.stdout));
 }

@@ -25,15 +25,10 @@ pub fn parse_status(pid: u32, status: &str) -> Result<MemoryReading> {
     let field_kib = |name: &str| -> Result<u64> {
         let line = status
             .lines()
-            .find_map(|line| {
-                line.strip_prefix(name)
-                    .and_then(|rest| rest.strip_prefix(':'))
-            })
+            .find_map(|line| line.strip_prefix(name).and_then(|rest| rest.strip_prefix(':')))
             .with_context(|| format!("missing {name} line"))?;
         let number = line.trim().trim_end_matches("kB").trim();
-        number
-            .parse()
-            .with_context(|| format!("invalid {name} value {line:?}"))
+        number.parse().with_context(|| format!("invalid {name} value {line:?}"))
     };
     Ok(MemoryReading {
         pid,
@@ -51,20 +46,12 @@ mod tests {
     #[test]
     fn parse_status_reads_rss_and_hwm() {
         let reading = parse_status(7, STATUS).expect("valid status");
-        assert_eq!(
-            reading,
-            MemoryReading {
-                pid: 7,
-                vm_rss_mib: 25.0,
-                vm_hwm_mib: 30.0
-            }
-        );
+        assert_eq!(reading, MemoryReading { pid: 7, vm_rss_mib: 25.0, vm_hwm_mib: 30.0 });
     }
 
     #[test]
     fn parse_status_rejects_missing_field() {
-        let error =
-            parse_status(7, "Name:\tusher\nVmRSS:\t 100 kB\n").expect_err("VmHWM is missing");
+        let error = parse_status(7, "Name:\tusher\nVmRSS:\t 100 kB\n").expect_err("VmHWM is missing");
         assert!(error.to_string().contains("VmHWM"), "{error}");
     }
 

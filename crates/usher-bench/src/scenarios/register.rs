@@ -34,54 +34,29 @@ pub async fn run(
 ) -> Result<Vec<BenchResult>> {
     let mut results = Vec::new();
     for &concurrency in &options.concurrency {
-        eprintln!(
-            "registration: {} accounts with {concurrency} concurrent worker(s)",
-            options.count
-        );
+        eprintln!("registration: {} accounts with {concurrency} concurrent worker(s)", options.count);
         registrar.warm_up(concurrency).await?;
 
         let workers = vec![(registrar.clone(), Arc::clone(names)); concurrency];
-        let limits = Limits {
-            count: options.count,
-            max_duration: options.max_duration,
-        };
+        let limits = Limits { count: options.count, max_duration: options.max_duration };
         let supply_password = options.supply_password;
         let (recorder, elapsed) = workers::run(workers, limits, move |worker, _| async move {
             let (registrar, names) = worker.as_ref();
             let username = names.next_username();
             let password = supply_password.then(|| random_password(&username));
-            registrar
-                .register(&username, password.as_deref())
-                .await
-                .map(drop)
+            registrar.register(&username, password.as_deref()).await.map(drop)
         })
         .await?;
 
         let parameters = BTreeMap::from([
-            (
-                "registration_api".to_owned(),
-                serde_json::to_value(options.api)?,
-            ),
+            ("registration_api".to_owned(), serde_json::to_value(options.api)?),
             ("count".to_owned(), Value::from(options.count)),
             ("concurrency".to_owned(), Value::from(concurrency)),
-            (
-                "supply_password".to_owned(),
-                Value::from(options.supply_password),
-            ),
-            (
-                "max_duration_s".to_owned(),
-                Value::from(options.max_duration.as_secs_f64()),
-            ),
+            ("supply_password".to_owned(), Value::from(options.supply_password)),
+            ("max_duration_s".to_owned(), Value::from(options.max_duration.as_secs_f64())),
         ]);
         let label = format!("concurrency {concurrency}");
-        results.push(BenchResult::from_recorder(
-            "registration",
-            label,
-            target,
-            parameters,
-            &recorder,
-            elapsed,
-        ));
+        results.push(BenchResult::from_recorder("registration", label, target, parameters, &recorder, elapsed));
     }
     Ok(results)
 }

@@ -47,58 +47,32 @@ pub async fn run(
 
     let mut results = Vec::new();
     for &level in &options.senders {
-        eprintln!(
-            "send: {} messages from {level} concurrent sender(s)",
-            options.count
-        );
+        eprintln!("send: {} messages from {level} concurrent sender(s)", options.count);
         let active: Vec<Sender> = senders.iter().take(level).cloned().collect();
         let txn_prefix = format!("{}-s{level}", names.run_id());
 
         let warmup_prefix = format!("{txn_prefix}-warmup");
-        let warmup_limits = Limits {
-            count: options.warmup * level as u64,
-            max_duration: options.max_duration,
-        };
+        let warmup_limits = Limits { count: options.warmup * level as u64, max_duration: options.max_duration };
         workers::run(active.clone(), warmup_limits, move |sender, index| {
             send_one(sender, warmup_prefix.clone(), index)
         })
         .await?;
 
-        let limits = Limits {
-            count: options.count,
-            max_duration: options.max_duration,
-        };
+        let limits = Limits { count: options.count, max_duration: options.max_duration };
         let measured_prefix = txn_prefix.clone();
-        let (recorder, elapsed) = workers::run(active, limits, move |sender, index| {
-            send_one(sender, measured_prefix.clone(), index)
-        })
-        .await?;
+        let (recorder, elapsed) =
+            workers::run(active, limits, move |sender, index| send_one(sender, measured_prefix.clone(), index)).await?;
 
         let parameters = BTreeMap::from([
             ("count".to_owned(), Value::from(options.count)),
             ("senders".to_owned(), Value::from(level)),
             ("warmup_per_sender".to_owned(), Value::from(options.warmup)),
-            (
-                "separate_rooms".to_owned(),
-                Value::from(options.separate_rooms),
-            ),
-            (
-                "room_setup".to_owned(),
-                serde_json::to_value(options.room_setup)?,
-            ),
-            (
-                "max_duration_s".to_owned(),
-                Value::from(options.max_duration.as_secs_f64()),
-            ),
+            ("separate_rooms".to_owned(), Value::from(options.separate_rooms)),
+            ("room_setup".to_owned(), serde_json::to_value(options.room_setup)?),
+            ("max_duration_s".to_owned(), Value::from(options.max_duration.as_secs_f64())),
         ]);
-        let label = if level == 1 {
-            "1 sender".to_owned()
-        } else {
-            format!("{level} senders")
-        };
-        results.push(BenchResult::from_recorder(
-            "send", label, target, parameters, &recorder, elapsed,
-        ));
+        let label = if level == 1 { "1 sender".to_owned() } else { format!("{level} senders") };
+        results.push(BenchResult::from_recorder("send", label, target, parameters, &recorder, elapsed));
     }
     Ok(results)
 }
@@ -106,11 +80,7 @@ pub async fn run(
 async fn send_one(sender: Arc<Sender>, txn_prefix: String, index: u64) -> Result<()> {
     let txn_id = format!("{txn_prefix}-{index}");
     let text = format!("bench message {index}");
-    sender
-        .session
-        .send_text(&sender.room_id, &txn_id, &text)
-        .await
-        .map(drop)
+    sender.session.send_text(&sender.room_id, &txn_id, &text).await.map(drop)
 }
 
 async fn create_senders(
@@ -122,20 +92,12 @@ async fn create_senders(
     let mut senders = Vec::with_capacity(count);
     if options.separate_rooms {
         for _ in 0..count {
-            let (users, room_id) =
-                setup::users_in_room(registrar, names, 1, options.room_setup).await?;
-            senders.extend(users.into_iter().map(|session| Sender {
-                session,
-                room_id: room_id.clone(),
-            }));
+            let (users, room_id) = setup::users_in_room(registrar, names, 1, options.room_setup).await?;
+            senders.extend(users.into_iter().map(|session| Sender { session, room_id: room_id.clone() }));
         }
     } else if count > 0 {
-        let (users, room_id) =
-            setup::users_in_room(registrar, names, count, options.room_setup).await?;
-        senders.extend(users.into_iter().map(|session| Sender {
-            session,
-            room_id: room_id.clone(),
-        }));
+        let (users, room_id) = setup::users_in_room(registrar, names, count, options.room_setup).await?;
+        senders.extend(users.into_iter().map(|session| Sender { session, room_id: room_id.clone() }));
     }
     Ok(senders)
 }

@@ -40,10 +40,8 @@ pub async fn users_in_room(
         }
         RoomSetup::Groups => {
             let admin = registrar.admin();
-            let room_id = admin
-                .create_room(&[])
-                .await
-                .with_context(|| format!("{} failed to create a room", admin.user_id))?;
+            let room_id =
+                admin.create_room(&[]).await.with_context(|| format!("{} failed to create a room", admin.user_id))?;
             let groups = [room_id.clone()];
             for _ in 0..count {
                 users.push(registrar.create_user(names, &groups).await?);
@@ -56,19 +54,11 @@ pub async fn users_in_room(
 /// Creates a `private_chat` room owned by `owner`, invites `members` and makes them join.
 /// Returns the room ID.
 async fn invite_and_join(owner: &Session, members: &[Session]) -> Result<String> {
-    let invite: Vec<String> = members
-        .iter()
-        .map(|member| member.user_id.clone())
-        .collect();
-    let room_id = owner
-        .create_room(&invite)
-        .await
-        .with_context(|| format!("{} failed to create a room", owner.user_id))?;
+    let invite: Vec<String> = members.iter().map(|member| member.user_id.clone()).collect();
+    let room_id =
+        owner.create_room(&invite).await.with_context(|| format!("{} failed to create a room", owner.user_id))?;
     for member in members {
-        member
-            .join(&room_id)
-            .await
-            .with_context(|| format!("{} failed to join {room_id}", member.user_id))?;
+        member.join(&room_id).await.with_context(|| format!("{} failed to join {room_id}", member.user_id))?;
     }
     Ok(room_id)
 }

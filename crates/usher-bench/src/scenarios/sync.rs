@@ -36,18 +36,10 @@ pub async fn run(
 ) -> Result<BenchResult> {
     eprintln!("sync: setting up two users in a shared room");
     let (users, room_id) = setup::users_in_room(registrar, names, 2, options.room_setup).await?;
-    let [sender, receiver] =
-        <[Session; 2]>::try_from(users).map_err(|_| anyhow::anyhow!("expected two test users"))?;
-    let mut since = receiver
-        .sync(None, 0)
-        .await
-        .context("initial /sync failed")?
-        .next_batch;
+    let [sender, receiver] = <[Session; 2]>::try_from(users).map_err(|_| anyhow::anyhow!("expected two test users"))?;
+    let mut since = receiver.sync(None, 0).await.context("initial /sync failed")?.next_batch;
 
-    eprintln!(
-        "sync: {} warm-up and {} measured round trips",
-        options.warmup, options.count
-    );
+    eprintln!("sync: {} warm-up and {} measured round trips", options.warmup, options.count);
     let mut warmup_recorder = Recorder::new();
     let mut recorder = Recorder::new();
     let deadline = Instant::now() + options.max_duration;
@@ -60,20 +52,11 @@ pub async fn run(
             eprintln!("sync: stopped after {index} round trips at --max-duration-secs");
             break;
         }
-        let round = RoundTrip {
-            sender: &sender,
-            receiver: &receiver,
-            room_id: &room_id,
-            options,
-        };
+        let round = RoundTrip { sender: &sender, receiver: &receiver, room_id: &room_id, options };
         let marker = format!("sync {} {index}", names.run_id());
         let outcome = round.measure(&since, &marker).await;
 
-        let recorder = if index < options.warmup {
-            &mut warmup_recorder
-        } else {
-            &mut recorder
-        };
+        let recorder = if index < options.warmup { &mut warmup_recorder } else { &mut recorder };
         match outcome {
             Ok((latency, next_batch)) => {
                 recorder.record(latency);
@@ -81,11 +64,7 @@ pub async fn run(
             }
             Err(error) => {
                 recorder.record_failure(failure_kind(&error), format!("{error:#}"));
-                since = receiver
-                    .sync(None, 0)
-                    .await
-                    .context("/sync after a failed round trip failed")?
-                    .next_batch;
+                since = receiver.sync(None, 0).await.context("/sync after a failed round trip failed")?.next_batch;
             }
         }
     }
@@ -94,27 +73,13 @@ pub async fn run(
     let parameters = BTreeMap::from([
         ("count".to_owned(), Value::from(options.count)),
         ("warmup".to_owned(), Value::from(options.warmup)),
-        (
-            "sync_timeout_ms".to_owned(),
-            Value::from(options.sync_timeout_ms),
-        ),
-        (
-            "settle_ms".to_owned(),
-            Value::from(options.settle.as_secs_f64() * 1000.0),
-        ),
-        (
-            "room_setup".to_owned(),
-            serde_json::to_value(options.room_setup)?,
-        ),
-        (
-            "max_duration_s".to_owned(),
-            Value::from(options.max_duration.as_secs_f64()),
-        ),
+        ("sync_timeout_ms".to_owned(), Value::from(options.sync_timeout_ms)),
+        ("settle_ms".to_owned(), Value::from(options.settle.as_secs_f64() * 1000.0)),
+        ("room_setup".to_owned(), serde_json::to_value(options.room_setup)?),
+        ("max_duration_s".to_owned(), Value::from(options.max_duration.as_secs_f64())),
     ]);
     let label = "send to waiting /sync".to_owned();
-    Ok(BenchResult::from_recorder(
-        "sync", label, target, parameters, &recorder, elapsed,
-    ))
+    Ok(BenchResult::from_recorder("sync", label, target, parameters, &recorder, elapsed))
 }
 
 struct RoundTrip<'a> {
@@ -132,9 +97,8 @@ impl RoundTrip<'_> {
         let since = since.to_owned();
         let expected = marker.to_owned();
         let timeout_ms = self.options.sync_timeout_ms;
-        let waiter = tokio::spawn(async move {
-            wait_for_text(&receiver, &room_id, since, &expected, timeout_ms).await
-        });
+        let waiter =
+            tokio::spawn(async move { wait_for_text(&receiver, &room_id, since, &expected, timeout_ms).await });
 
         tokio::time::sleep(self.options.settle).await;
         let sent_at = Instant::now();
@@ -170,10 +134,7 @@ async fn wait_for_text(
         }
         since = reply.next_batch;
         if Instant::now() >= give_up_at {
-            bail!(
-                "the message {text:?} did not arrive in /sync within {} ms",
-                2 * timeout_ms
-            );
+            bail!("the message {text:?} did not arrive in /sync within {} ms", 2 * timeout_ms);
         }
     }
 }

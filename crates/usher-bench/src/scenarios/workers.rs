@@ -22,11 +22,7 @@ pub struct Limits {
 /// workers, one operation at a time per worker.
 ///
 /// Returns the merged latencies and the wall-clock time from start until the last operation finished.
-pub async fn run<W, F, Fut>(
-    workers: Vec<W>,
-    limits: Limits,
-    operation: F,
-) -> Result<(Recorder, Duration)>
+pub async fn run<W, F, Fut>(workers: Vec<W>, limits: Limits, operation: F) -> Result<(Recorder, Duration)>
 where
     W: Send + Sync + 'static,
     F: Fn(Arc<W>, u64) -> Fut + Clone + Send + 'static,
@@ -70,44 +66,27 @@ mod tests {
 
     #[tokio::test]
     async fn run_stops_at_count() {
-        let limits = Limits {
-            count: 25,
-            max_duration: Duration::from_secs(10),
-        };
-        let (recorder, _) = run(vec![(); 4], limits, |_, _| async { Ok(()) })
-            .await
-            .expect("workers finish");
+        let limits = Limits { count: 25, max_duration: Duration::from_secs(10) };
+        let (recorder, _) = run(vec![(); 4], limits, |_, _| async { Ok(()) }).await.expect("workers finish");
         assert_eq!(recorder.successes(), 25);
     }
 
     #[tokio::test]
     async fn run_stops_at_deadline() {
-        let limits = Limits {
-            count: u64::MAX,
-            max_duration: Duration::from_millis(100),
-        };
+        let limits = Limits { count: u64::MAX, max_duration: Duration::from_millis(100) };
         let operation = |_, _| async {
             tokio::time::sleep(Duration::from_millis(10)).await;
             Ok(())
         };
-        let (recorder, elapsed) = run(vec![(); 2], limits, operation)
-            .await
-            .expect("workers finish");
+        let (recorder, elapsed) = run(vec![(); 2], limits, operation).await.expect("workers finish");
         assert!(elapsed < Duration::from_secs(2), "elapsed {elapsed:?}");
         assert!(recorder.successes() > 0);
-        assert!(
-            recorder.successes() < 100,
-            "{} operations",
-            recorder.successes()
-        );
+        assert!(recorder.successes() < 100, "{} operations", recorder.successes());
     }
 
     #[tokio::test]
     async fn run_counts_failures() {
-        let limits = Limits {
-            count: 10,
-            max_duration: Duration::from_secs(10),
-        };
+        let limits = Limits { count: 10, max_duration: Duration::from_secs(10) };
         let operation = |_, index: u64| async move {
             if index % 2 == 0 {
                 Ok(())
@@ -115,9 +94,7 @@ mod tests {
                 Err(anyhow::anyhow!("odd index {index}"))
             }
         };
-        let (recorder, _) = run(vec![()], limits, operation)
-            .await
-            .expect("workers finish");
+        let (recorder, _) = run(vec![()], limits, operation).await.expect("workers finish");
         assert_eq!(recorder.successes(), 5);
         assert_eq!(recorder.failures().get("other"), Some(&5));
     }

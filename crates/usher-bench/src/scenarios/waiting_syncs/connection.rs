@@ -150,10 +150,7 @@ struct Failure {
 
 impl Failure {
     fn new(kind: &str, message: String) -> Self {
-        Self {
-            kind: kind.to_owned(),
-            message,
-        }
+        Self { kind: kind.to_owned(), message }
     }
 }
 
@@ -167,25 +164,14 @@ enum Answer {
 
 /// Long-polls `/sync` as the user of `token` from `since` on its own connection until the
 /// fan-out message arrives or the scenario stops, reconnecting after failures.
-pub async fn run(
-    settings: Arc<PollSettings>,
-    shared: Arc<Shared>,
-    token: Arc<str>,
-    mut since: String,
-) -> Outcome {
+pub async fn run(settings: Arc<PollSettings>, shared: Arc<Shared>, token: Arc<str>, mut since: String) -> Outcome {
     let mut outcome = Outcome::default();
     let mut stop = shared.stop.subscribe();
     let mut connection: Option<Connection> = None;
     let started = AtomicBool::new(false);
 
     loop {
-        let poll = PollOnce {
-            settings: &settings,
-            shared: &shared,
-            token: &token,
-            since: &since,
-            started: &started,
-        };
+        let poll = PollOnce { settings: &settings, shared: &shared, token: &token, since: &since, started: &started };
         let bounded = tokio::time::timeout(settings.request_timeout, poll.run(&mut connection));
         let result = tokio::select! {
             () = stopped(&mut stop) => break,
@@ -198,8 +184,7 @@ pub async fn run(
         match result {
             Ok(Answer::Delivered(received_at)) => {
                 let sent_at = shared.fan_out_sent_at.get().copied();
-                outcome.fan_out_latency =
-                    sent_at.map(|sent_at| received_at.saturating_duration_since(sent_at));
+                outcome.fan_out_latency = sent_at.map(|sent_at| received_at.saturating_duration_since(sent_at));
                 shared.delivered.fetch_add(1, Ordering::Relaxed);
                 break;
             }
@@ -243,19 +228,13 @@ struct PollOnce<'a> {
 
 impl PollOnce<'_> {
     async fn run(self, connection: &mut Option<Connection>) -> Result<Answer, Failure> {
-        if connection
-            .as_ref()
-            .is_none_or(|open| open.sender.is_closed())
-        {
+        if connection.as_ref().is_none_or(|open| open.sender.is_closed()) {
             *connection = Some(Connection::open(self.settings).await?);
         }
         let Some(open) = connection.as_mut() else {
             return Err(Failure::new("closed", "no open connection".to_owned()));
         };
-        open.sender
-            .ready()
-            .await
-            .map_err(|error| Failure::new("closed", format!("connection closed: {error}")))?;
+        open.sender.ready().await.map_err(|error| Failure::new("closed", format!("connection closed: {error}")))?;
 
         // Register for the write signal before handing the request to hyper, so it cannot be missed.
         let written = open.written.notified();
@@ -280,8 +259,7 @@ impl PollOnce<'_> {
                 response.await
             }
         };
-        let response = result
-            .map_err(|error| Failure::new("transport", format!("GET /sync failed: {error}")))?;
+        let response = result.map_err(|error| Failure::new("transport", format!("GET /sync failed: {error}")))?;
         self.read_answer(response).await
     }
 
@@ -293,47 +271,30 @@ impl PollOnce<'_> {
             .header(HOST, &self.settings.host)
             .header(AUTHORIZATION, format!("Bearer {}", self.token))
             .body(Empty::new())
-            .map_err(|error| {
-                Failure::new("invalid request", format!("invalid /sync request: {error}"))
-            })
+            .map_err(|error| Failure::new("invalid request", format!("invalid /sync request: {error}")))
     }
 
-    async fn read_answer(
-        &self,
-        response: hyper::Response<hyper::body::Incoming>,
-    ) -> Result<Answer, Failure> {
+    async fn read_answer(&self, response: hyper::Response<hyper::body::Incoming>) -> Result<Answer, Failure> {
         let status = response.status();
         let body = response
             .into_body()
             .collect()
             .await
-            .map_err(|error| {
-                Failure::new(
-                    "transport",
-                    format!("reading the /sync body failed: {error}"),
-                )
-            })?
+            .map_err(|error| Failure::new("transport", format!("reading the /sync body failed: {error}")))?
             .to_bytes();
         let received_at = Instant::now();
         if status != StatusCode::OK {
             return Err(status_failure(status, &body));
         }
 
-        let body: Value = serde_json::from_slice(&body).map_err(|error| {
-            Failure::new(
-                "invalid response",
-                format!("/sync returned invalid JSON: {error}"),
-            )
-        })?;
+        let body: Value = serde_json::from_slice(&body)
+            .map_err(|error| Failure::new("invalid response", format!("/sync returned invalid JSON: {error}")))?;
         if sync_contains_text(&body, &self.settings.room_id, &self.settings.marker) {
             return Ok(Answer::Delivered(received_at));
         }
         match body.get("next_batch").and_then(Value::as_str) {
             Some(next_batch) => Ok(Answer::Other(next_batch.to_owned())),
-            None => Err(Failure::new(
-                "invalid response",
-                "/sync response has no next_batch".to_owned(),
-            )),
+            None => Err(Failure::new("invalid response", "/sync response has no next_batch".to_owned())),
         }
     }
 }
@@ -341,23 +302,13 @@ impl PollOnce<'_> {
 /// Turns a non-200 `/sync` response into a failure of kind `STATUS ERRCODE`, as `ApiError` names them.
 fn status_failure(status: StatusCode, body: &[u8]) -> Failure {
     let parsed: Option<Value> = serde_json::from_slice(body).ok();
-    let field = |name: &str| {
-        parsed
-            .as_ref()
-            .and_then(|body| body.get(name))
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    };
+    let field = |name: &str| parsed.as_ref().and_then(|body| body.get(name)).and_then(Value::as_str).map(str::to_owned);
     let kind = match field("errcode") {
         Some(errcode) => format!("{} {errcode}", status.as_u16()),
         None => status.as_u16().to_string(),
     };
-    let message =
-        field("error").unwrap_or_else(|| String::from_utf8_lossy(body).chars().take(200).collect());
-    Failure {
-        message: format!("GET /sync failed with {kind}: {message}"),
-        kind,
-    }
+    let message = field("error").unwrap_or_else(|| String::from_utf8_lossy(body).chars().take(200).collect());
+    Failure { message: format!("GET /sync failed with {kind}: {message}"), kind }
 }
 
 /// An HTTP/1.1 client connection whose driver task ends when the connection is dropped.
@@ -372,32 +323,20 @@ impl Connection {
     async fn open(settings: &PollSettings) -> Result<Self, Failure> {
         let stream = TcpStream::connect(settings.address)
             .await
-            .map_err(|error| {
-                Failure::new(
-                    "connect",
-                    format!("connecting to {} failed: {error}", settings.address),
-                )
-            })?;
-        stream.set_nodelay(true).map_err(|error| {
-            Failure::new("connect", format!("setting TCP_NODELAY failed: {error}"))
-        })?;
+            .map_err(|error| Failure::new("connect", format!("connecting to {} failed: {error}", settings.address)))?;
+        stream
+            .set_nodelay(true)
+            .map_err(|error| Failure::new("connect", format!("setting TCP_NODELAY failed: {error}")))?;
         let written = Arc::new(Notify::new());
         let io = TokioIo::new(SignalingStream::new(stream, Arc::clone(&written)));
-        let (sender, connection) =
-            hyper::client::conn::http1::handshake(io)
-                .await
-                .map_err(|error| {
-                    Failure::new("connect", format!("HTTP/1.1 handshake failed: {error}"))
-                })?;
+        let (sender, connection) = hyper::client::conn::http1::handshake(io)
+            .await
+            .map_err(|error| Failure::new("connect", format!("HTTP/1.1 handshake failed: {error}")))?;
         // A connection error also fails the pending request, which reports it.
         let driver = tokio::spawn(async move {
             let _ = connection.await;
         });
-        Ok(Self {
-            sender,
-            written,
-            driver,
-        })
+        Ok(Self { sender, written, driver })
     }
 }
 
@@ -418,10 +357,7 @@ mod tests {
             br#"{"errcode":"M_UNKNOWN_TOKEN","error":"Unknown access token"}"#,
         );
         assert_eq!(failure.kind, "401 M_UNKNOWN_TOKEN");
-        assert_eq!(
-            failure.message,
-            "GET /sync failed with 401 M_UNKNOWN_TOKEN: Unknown access token"
-        );
+        assert_eq!(failure.message, "GET /sync failed with 401 M_UNKNOWN_TOKEN: Unknown access token");
     }
 
     #[test]

@@ -67,19 +67,12 @@ pub async fn run(
 ) -> Result<Vec<BenchResult>> {
     check_open_file_limits(options)?;
 
-    eprintln!(
-        "waiting-syncs: setting up {} users in a shared room",
-        options.users
-    );
-    let (users, room_id) =
-        setup::users_in_room(registrar, names, options.users, options.room_setup).await?;
+    eprintln!("waiting-syncs: setting up {} users in a shared room", options.users);
+    let (users, room_id) = setup::users_in_room(registrar, names, options.users, options.room_setup).await?;
     let mut tokens = Vec::with_capacity(users.len());
     for user in &users {
-        let since = user
-            .sync(None, 0)
-            .await
-            .with_context(|| format!("initial /sync of {} failed", user.user_id))?
-            .next_batch;
+        let since =
+            user.sync(None, 0).await.with_context(|| format!("initial /sync of {} failed", user.user_id))?.next_batch;
         tokens.push((Arc::<str>::from(user.access_token.as_str()), since));
     }
     let Some(fan_out_sender) = users.first() else {
@@ -101,12 +94,7 @@ pub async fn run(
         while (tasks.len() as u64) < step_target {
             let index = tasks.len() as u64;
             let (token, since) = &tokens[user_of_connection(index, tokens.len())];
-            tasks.spawn(connection::run(
-                Arc::clone(&settings),
-                Arc::clone(&shared),
-                Arc::clone(token),
-                since.clone(),
-            ));
+            tasks.spawn(connection::run(Arc::clone(&settings), Arc::clone(&shared), Arc::clone(token), since.clone()));
         }
         wait_for_step(&shared, step_target, deadline).await;
         if Instant::now() >= deadline {
@@ -145,10 +133,7 @@ pub async fn run(
     let outcomes = close_all(tasks).await;
     let mut parameters = parameters(options)?;
     parameters.insert("reissued".to_owned(), Value::from(shared.reissued()));
-    parameters.insert(
-        "failures_before_reading".to_owned(),
-        Value::from(failures_before_reading),
-    );
+    parameters.insert("failures_before_reading".to_owned(), Value::from(failures_before_reading));
 
     let mut failures = Recorder::new();
     let mut latencies = Recorder::new();
@@ -161,13 +146,8 @@ pub async fn run(
         }
     }
 
-    let mut results = vec![BenchResult::from_waiting_memory(
-        target,
-        parameters.clone(),
-        figures,
-        &failures,
-        ramp_elapsed,
-    )];
+    let mut results =
+        vec![BenchResult::from_waiting_memory(target, parameters.clone(), figures, &failures, ramp_elapsed)];
     let elapsed = match fan_out {
         None => return Ok(results),
         Some(Ok(elapsed)) => elapsed,
@@ -178,8 +158,7 @@ pub async fn run(
     };
     let not_delivered = connections.saturating_sub(latencies.successes());
     if not_delivered > 0 {
-        let message =
-            format!("{not_delivered} of {connections} connections did not receive the message");
+        let message = format!("{not_delivered} of {connections} connections did not receive the message");
         latencies.record_failures("not delivered", not_delivered, Some(&message));
     }
     results.push(BenchResult::from_recorder(
@@ -209,19 +188,12 @@ fn check_open_file_limits(options: &Options) -> Result<()> {
     Ok(())
 }
 
-async fn poll_settings(
-    session: &Session,
-    options: &Options,
-    room_id: String,
-    marker: String,
-) -> Result<PollSettings> {
+async fn poll_settings(session: &Session, options: &Options, room_id: String, marker: String) -> Result<PollSettings> {
     let base = &session.target.base;
     if base.scheme() != "http" {
         bail!("waiting-syncs opens plain TCP connections and needs an http:// --url, not {base}");
     }
-    let host = base
-        .host_str()
-        .with_context(|| format!("--url {base} has no host"))?;
+    let host = base.host_str().with_context(|| format!("--url {base} has no host"))?;
     let port = base.port_or_known_default().unwrap_or(80);
     let address = tokio::net::lookup_host((host, port))
         .await
@@ -265,10 +237,7 @@ async fn fan_out(
     eprintln!("waiting-syncs: sending one message to {connections} waiting connections");
     let sent_at = shared.mark_fan_out_sent();
     let txn_id = settings.marker.replace(' ', "-");
-    sender
-        .send_text(&settings.room_id, &txn_id, &settings.marker)
-        .await
-        .context("fan-out send failed")?;
+    sender.send_text(&settings.room_id, &txn_id, &settings.marker).await.context("fan-out send failed")?;
     let mut last_count = 0;
     let mut last_delivery = sent_at;
     while Instant::now() < deadline {
@@ -282,10 +251,7 @@ async fn fan_out(
         }
         tokio::time::sleep(PROGRESS_INTERVAL / 4).await;
     }
-    eprintln!(
-        "waiting-syncs: {} of {connections} connections received the message",
-        shared.delivered()
-    );
+    eprintln!("waiting-syncs: {} of {connections} connections received the message", shared.delivered());
     Ok(last_delivery.saturating_duration_since(sent_at))
 }
 
@@ -317,24 +283,12 @@ fn parameters(options: &Options) -> Result<BTreeMap<String, Value>> {
     Ok(BTreeMap::from([
         ("connections".to_owned(), Value::from(options.connections)),
         ("users".to_owned(), Value::from(options.users)),
-        (
-            "sync_timeout_ms".to_owned(),
-            Value::from(options.timeout_ms),
-        ),
+        ("sync_timeout_ms".to_owned(), Value::from(options.timeout_ms)),
         ("ramp_step".to_owned(), Value::from(options.ramp_step)),
-        (
-            "settle_s".to_owned(),
-            Value::from(options.settle.as_secs_f64()),
-        ),
+        ("settle_s".to_owned(), Value::from(options.settle.as_secs_f64())),
         ("fan_out".to_owned(), Value::from(options.fan_out)),
-        (
-            "room_setup".to_owned(),
-            serde_json::to_value(options.room_setup)?,
-        ),
+        ("room_setup".to_owned(), serde_json::to_value(options.room_setup)?),
         ("pid".to_owned(), Value::from(options.pid)),
-        (
-            "max_duration_s".to_owned(),
-            Value::from(options.max_duration.as_secs_f64()),
-        ),
+        ("max_duration_s".to_owned(), Value::from(options.max_duration.as_secs_f64())),
     ]))
 }

@@ -29,9 +29,7 @@ pub fn user_of_connection(index: u64, users: usize) -> usize {
 /// under the target's base path, percent-encoded.
 pub fn sync_path_and_query(target: &Target, since: &str, timeout_ms: u64) -> String {
     let mut url = target.endpoint(&["_matrix", "client", "v3", "sync"]);
-    url.query_pairs_mut()
-        .append_pair("since", since)
-        .append_pair("timeout", &timeout_ms.to_string());
+    url.query_pairs_mut().append_pair("since", since).append_pair("timeout", &timeout_ms.to_string());
     match url.query() {
         Some(query) => format!("{}?{query}", url.path()),
         None => url.path().to_owned(),
@@ -82,11 +80,7 @@ mod tests {
     use super::*;
 
     fn reading(vm_rss_mib: f64) -> MemoryReading {
-        MemoryReading {
-            pid: 1,
-            vm_rss_mib,
-            vm_hwm_mib: vm_rss_mib,
-        }
+        MemoryReading { pid: 1, vm_rss_mib, vm_hwm_mib: vm_rss_mib }
     }
 
     #[test]
@@ -124,10 +118,7 @@ mod tests {
     #[test]
     fn sync_path_keeps_base_path() {
         let target = Target::new("http://127.0.0.1:8008/matrix/").expect("valid URL");
-        assert_eq!(
-            sync_path_and_query(&target, "7", 5),
-            "/matrix/_matrix/client/v3/sync?since=7&timeout=5"
-        );
+        assert_eq!(sync_path_and_query(&target, "7", 5), "/matrix/_matrix/client/v3/sync?since=7&timeout=5");
     }
 
     #[test]

@@ -27,21 +27,13 @@ impl SignalingStream {
 }
 
 impl AsyncRead for SignalingStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
         Pin::new(&mut self.get_mut().stream).poll_read(cx, buf)
     }
 }
 
 impl AsyncWrite for SignalingStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
         let this = self.get_mut();
         let result = Pin::new(&mut this.stream).poll_write(cx, buf);
         this.signal(&result);
@@ -92,9 +84,7 @@ mod tests {
         notified.as_mut().enable();
 
         stream.write_all(b"GET").await.expect("write");
-        tokio::time::timeout(std::time::Duration::from_secs(5), notified)
-            .await
-            .expect("the write notified the waiter");
+        tokio::time::timeout(std::time::Duration::from_secs(5), notified).await.expect("the write notified the waiter");
         let mut received = [0_u8; 3];
         server.read_exact(&mut received).await.expect("read");
         assert_eq!(&received, b"GET");
