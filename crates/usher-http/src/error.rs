@@ -2,7 +2,7 @@
 //! JSON `{"errcode", "error", ...}`.
 //!
 //! Handlers return [`ApiError`]. Its response carries the error in an
-//! extension and an English body; the `localize` middleware re-renders the
+//! extension and an English body; the request middleware re-renders the
 //! body in the request's language. Internal errors were logged with their
 //! cause where they happened and reach clients only as a generic message.
 
@@ -66,7 +66,7 @@ pub fn error_body(error: &Error, lang: Lang) -> Value {
     Value::Object(body)
 }
 
-/// Marks a response as an error so the `localize` middleware can re-render it.
+/// Marks a response as an error so the request middleware can re-render it.
 #[derive(Debug, Clone)]
 pub struct RenderedError(pub Error);
 

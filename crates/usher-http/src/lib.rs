@@ -11,11 +11,13 @@ mod extract;
 mod middleware;
 mod rate_limit;
 mod routes;
+mod server;
 mod usher;
 
 use usher_service::Services;
 
 pub use routes::router;
+pub use server::serve;
 
 /// State shared by every handler.
 #[derive(Debug, Clone)]

@@ -16,15 +16,22 @@ use crate::error::{error_body, ApiError, RenderedError};
 
 static REQUEST_COUNTER: AtomicU64 = AtomicU64::new(1);
 
-/// Logs one line per request with a request id, the method, the path
-/// (never the query, which may hold an access token), status and duration.
-pub async fn log_requests(request: Request, next: Next) -> Response {
+/// Wraps every request: re-renders error bodies in the request's language
+/// and logs one line with a request id, the method, the path (never the
+/// query, which may hold an access token), status and duration.
+///
+/// One middleware rather than two, because each layer's future is kept for
+/// as long as a long-polling `/sync` waits.
+pub async fn wrap_request(request: Request, next: Next) -> Response {
     let request_id = REQUEST_COUNTER.fetch_add(1, Ordering::Relaxed);
-    let method = request.method().clone();
-    let path = request.uri().path().to_owned();
-    let span = tracing::info_span!("request", request.id = request_id, http.method = %method, http.path = %path, user.id = tracing::field::Empty);
+    let header = request.headers().get(axum::http::header::ACCEPT_LANGUAGE).and_then(|h| h.to_str().ok());
+    let lang = Lang::from_accept_language(header);
+    let span = tracing::info_span!("request", request.id = request_id, http.method = %request.method(), http.path = %request.uri().path(), user.id = tracing::field::Empty);
     let started = Instant::now();
-    let response = next.run(request).instrument(span.clone()).await;
+    let mut response = next.run(request).instrument(span.clone()).await;
+    if lang != Lang::En {
+        localize(&mut response, lang);
+    }
     let status = response.status().as_u16();
     let duration_us = started.elapsed().as_micros() as u64;
     span.in_scope(|| {
@@ -37,22 +44,15 @@ pub async fn log_requests(request: Request, next: Next) -> Response {
     response
 }
 
-/// Re-renders error bodies in the request's language.
-pub async fn localize(request: Request, next: Next) -> Response {
-    let header = request.headers().get(axum::http::header::ACCEPT_LANGUAGE).and_then(|h| h.to_str().ok());
-    let lang = Lang::from_accept_language(header);
-    let mut response = next.run(request).await;
-    if lang == Lang::En {
-        return response;
-    }
+/// Replaces an error body rendered in English with the same error in `lang`.
+fn localize(response: &mut Response, lang: Lang) {
     let Some(RenderedError(error)) = response.extensions_mut().remove::<RenderedError>() else {
-        return response;
+        return;
     };
     let body = error_body(&error, lang).to_string();
     response.headers_mut().insert(CONTENT_TYPE, axum::http::HeaderValue::from_static("application/json"));
     response.headers_mut().remove(CONTENT_LENGTH);
     *response.body_mut() = Body::from(body);
-    response
 }
 
 /// Unknown endpoints: 404 `M_UNRECOGNIZED`.

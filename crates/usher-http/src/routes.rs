@@ -9,7 +9,7 @@ use tower_http::cors::{Any, CorsLayer};
 use crate::client::{
     account, account_data, discovery, ephemeral, events, filter, login, members, profile, rooms, sync,
 };
-use crate::middleware::{localize, log_requests, method_not_allowed, unrecognized};
+use crate::middleware::{method_not_allowed, unrecognized, wrap_request};
 use crate::rate_limit::{limit_credentials, CredentialLimiter};
 use crate::usher::{activate, admin_sponsors, registrations, rules, sponsored};
 use crate::AppState;
@@ -131,8 +131,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(unrecognized)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn(localize))
-        .layer(axum::middleware::from_fn(log_requests))
+        .layer(axum::middleware::from_fn(wrap_request))
         .layer(cors())
         .with_state(state)
 }

@@ -1,7 +1,5 @@
 //! `usher serve`: wire the layers together and run until a signal.
 
-use std::future::IntoFuture;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -119,14 +117,13 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     tracing::info!(url = %format!("http://{address}"), server_name = %config.server_name, data_dir = %config.data_dir.display(), "listening");
 
     let (stop_sender, stop_receiver) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async move {
-            let _ = stop_receiver.await;
-        });
-    let mut server = std::pin::pin!(server.into_future());
+    let server = usher_http::serve(listener, router, async move {
+        let _ = stop_receiver.await;
+    });
+    let mut server = std::pin::pin!(server);
 
     tokio::select! {
-        result = &mut server => result.context("the HTTP server failed")?,
+        () = &mut server => {}
         signal = shutdown_signal() => {
             tracing::info!(signal, "shutting down");
             services.begin_shutdown();
