@@ -81,6 +81,7 @@ pub struct InvalidParam {
 pub enum Message {
     Internal,
     MissingToken,
+    MalformedAuthorization,
     UnknownToken,
     LoginFailed,
     AccountPending,
@@ -157,6 +158,10 @@ impl Message {
                 "No access token was sent. Log in and send the token in the Authorization header.",
                 "请求缺少访问令牌。请先登录，并在 Authorization 请求头中携带令牌。",
             ),
+            MalformedAuthorization => lang.pick(
+                "The Authorization header is not \"Bearer \" followed by an access token. Send it as: Authorization: Bearer <access token>, using the token from /login.",
+                "Authorization 请求头格式不对：应为“Bearer ”后接访问令牌，即 Authorization: Bearer <访问令牌>，令牌来自 /login。",
+            ),
             UnknownToken => lang.pick(
                 "The access token is invalid or has expired. Log in again.",
                 "访问令牌无效或已过期，请重新登录。",
@@ -187,7 +192,7 @@ impl Message {
             ),
             BadJson { detail } => lang.pick(
                 format!("The request JSON is invalid: {detail}"),
-                format!("请求 JSON 无效：{detail}"),
+                format!("请求 JSON 无效：{}", crate::serde_zh::translate(detail)),
             ),
             MissingParam { name } => lang.pick(
                 format!("The parameter \"{name}\" is missing; add it to the request."),

@@ -10,6 +10,7 @@ pub mod lang;
 pub mod password_blocklist;
 pub mod quota;
 pub mod rules;
+pub mod serde_zh;
 pub mod sponsorship;
 pub mod username;
 

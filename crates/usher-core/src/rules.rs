@@ -77,23 +77,34 @@ impl RuleId {
 pub enum Field {
     Username,
     Password,
+    /// The new password of an activation or a password change.
+    NewPassword,
 }
 
 /// One broken rule, with what the message needs to be specific.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
     pub rule: RuleId,
+    /// The request field that broke the rule.
+    pub field: Field,
     /// The offending value's detail: the bad characters, the limit, ...
     pub detail: Option<String>,
 }
 
 impl Violation {
     pub fn new(rule: RuleId) -> Self {
-        Violation { rule, detail: None }
+        Violation { rule, field: rule.field(), detail: None }
     }
 
     pub fn with_detail(rule: RuleId, detail: impl Into<String>) -> Self {
-        Violation { rule, detail: Some(detail.into()) }
+        Violation { rule, field: rule.field(), detail: Some(detail.into()) }
+    }
+
+    /// Names the request field that broke the rule, where it is not the
+    /// rule's own (an activation sends its password as `new_password`).
+    pub fn in_field(mut self, field: Field) -> Self {
+        self.field = field;
+        self
     }
 
     /// Renders the message for a person, naming the problem and the fix.

@@ -11,6 +11,14 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
 
     #[test]
+    fn serde_translation_never_panics(
+        input in "(field \"[a-z.]{0,8}\": )?(invalid (type|value|length) |unknown (field|variant) |missing field )?[ -~\u{4e00}-\u{4e10}`\"]{0,40}",
+    ) {
+        let translated = usher_core::serde_zh::translate(&input);
+        prop_assert!(!translated.is_empty() || input.is_empty());
+    }
+
+    #[test]
     fn normalize_is_idempotent(input in any::<String>()) {
         let once = normalize(&input);
         prop_assert_eq!(normalize(&once), once);

@@ -54,7 +54,7 @@ pub fn error_body(error: &Error, lang: Lang) -> Value {
         let violations: Vec<Value> = error
             .violations
             .iter()
-            .map(|v| json!({ "field": v.rule.field(), "rule": v.rule.as_str(), "message": v.message(lang) }))
+            .map(|v| json!({ "field": v.field, "rule": v.rule.as_str(), "message": v.message(lang) }))
             .collect();
         body.insert("violations".into(), Value::Array(violations));
     }

@@ -11,19 +11,31 @@ use usher_service::Caller;
 use crate::error::ApiError;
 use crate::AppState;
 
-/// Reads the access token from `Authorization: Bearer` or the `access_token` query.
-pub fn access_token(parts: &Parts) -> Option<String> {
+/// Reads the access token from `Authorization: Bearer` or the `access_token`
+/// query. An `Authorization` header of another shape (another scheme, or
+/// bytes that are not text) is an error of its own, so the caller learns
+/// what to fix rather than that nothing was sent.
+pub fn access_token(parts: &Parts) -> Result<String, Error> {
     if let Some(header) = parts.headers.get(axum::http::header::AUTHORIZATION) {
-        if let Some(token) = header.to_str().ok().and_then(|h| h.strip_prefix("Bearer ")) {
-            return Some(token.trim().to_owned());
-        }
+        // The scheme is case-insensitive (RFC 9110, section 11.1).
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|h| h.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim());
+        return match token {
+            Some(token) if !token.is_empty() => Ok(token.to_owned()),
+            _ => Err(Error::new(ErrorCode::MissingToken, Message::MalformedAuthorization)),
+        };
     }
-    parts.uri.query().and_then(|query| {
+    let from_query = parts.uri.query().and_then(|query| {
         query.split('&').find_map(|pair| {
             let (key, value) = pair.split_once('=')?;
             (key == "access_token").then(|| value.to_owned())
         })
-    })
+    });
+    from_query.ok_or_else(|| Error::new(ErrorCode::MissingToken, Message::MissingToken))
 }
 
 /// The authenticated caller.
@@ -34,9 +46,7 @@ impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let Some(token) = access_token(parts) else {
-            return Err(Error::new(ErrorCode::MissingToken, Message::MissingToken).into());
-        };
+        let token = access_token(parts)?;
         let caller = state.services.authenticate(&token).await?;
         tracing::Span::current().record("user.id", caller.user_id.as_str());
         Ok(Auth(caller))
@@ -108,11 +118,20 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for MatrixQuery<T>
             Ok(axum::extract::Query(value)) => Ok(MatrixQuery(value)),
             Err(rejection) => {
                 let detail = rejection.body_text();
-                let detail = detail.strip_prefix("Failed to deserialize query string: ").unwrap_or(&detail).to_owned();
-                Err(ApiError(Error::invalid_param("query", detail)))
+                let detail = detail.strip_prefix("Failed to deserialize query string: ").unwrap_or(&detail);
+                // The message starts with the parameter's name when the parser reports a path.
+                let (name, detail) = match detail.split_once(": ") {
+                    Some((name, rest)) if is_parameter_name(name) => (name, rest),
+                    _ => ("query", detail),
+                };
+                Err(ApiError(Error::invalid_param_in(name, detail, usher_core::serde_zh::translate(detail))))
             }
         }
     }
+}
+
+fn is_parameter_name(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
 }
 
 /// Parses JSON with Matrix error codes.

@@ -6,7 +6,8 @@ use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::header::{CONTENT_LANGUAGE, CONTENT_LENGTH, CONTENT_TYPE, VARY};
+use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tracing::Instrument;
@@ -29,9 +30,7 @@ pub async fn wrap_request(request: Request, next: Next) -> Response {
     let span = tracing::info_span!("request", request.id = request_id, http.method = %request.method(), http.path = %request.uri().path(), user.id = tracing::field::Empty);
     let started = Instant::now();
     let mut response = next.run(request).instrument(span.clone()).await;
-    if lang != Lang::En {
-        localize(&mut response, lang);
-    }
+    localize(&mut response, lang);
     let status = response.status().as_u16();
     let duration_us = started.elapsed().as_micros() as u64;
     span.in_scope(|| {
@@ -44,13 +43,20 @@ pub async fn wrap_request(request: Request, next: Next) -> Response {
     response
 }
 
-/// Replaces an error body rendered in English with the same error in `lang`.
+/// Renders an error body in `lang` (handlers render English), sets
+/// `Content-Language`, and tells caches that the body depends on
+/// `Accept-Language`.
 fn localize(response: &mut Response, lang: Lang) {
+    response.headers_mut().append(VARY, HeaderValue::from_static("accept-language"));
     let Some(RenderedError(error)) = response.extensions_mut().remove::<RenderedError>() else {
         return;
     };
+    response.headers_mut().insert(CONTENT_LANGUAGE, HeaderValue::from_static(lang.tag()));
+    if lang == Lang::En {
+        return;
+    }
     let body = error_body(&error, lang).to_string();
-    response.headers_mut().insert(CONTENT_TYPE, axum::http::HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response.headers_mut().remove(CONTENT_LENGTH);
     *response.body_mut() = Body::from(body);
 }

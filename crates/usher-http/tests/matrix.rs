@@ -657,3 +657,76 @@ async fn long_poll_wakes_on_account_data() {
     let sync = tokio::time::timeout(Duration::from_secs(5), waiting).await.expect("woken by account data").unwrap();
     assert_eq!(sync["account_data"]["events"][0]["type"], "io.usher.test", "{sync}");
 }
+
+#[tokio::test]
+async fn malformed_authorization_explained() {
+    let server = TestServer::start().await;
+    let token = server.admin_token().await;
+    for header in ["Basic dXNlcjpwYXNz", "Bearer ", "Token abc"] {
+        let reply = server
+            .send(Method::GET, "/_matrix/client/v3/account/whoami", None, None, &[("authorization", header)])
+            .await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{header}");
+        assert_eq!(reply.body["errcode"], "M_MISSING_TOKEN", "{header}");
+        assert!(
+            reply.body["error"].as_str().unwrap().contains("Authorization: Bearer <access token>"),
+            "{:?}",
+            reply.body
+        );
+    }
+    let zh = server
+        .send(
+            Method::GET,
+            "/_matrix/client/v3/account/whoami",
+            None,
+            None,
+            &[("authorization", "Basic dXNlcjpwYXNz"), ("accept-language", "zh-CN")],
+        )
+        .await;
+    assert!(zh.body["error"].as_str().unwrap().starts_with("Authorization 请求头格式不对"), "{:?}", zh.body);
+    let lower_case_scheme = server
+        .send(
+            Method::GET,
+            "/_matrix/client/v3/account/whoami",
+            None,
+            None,
+            &[("authorization", &format!("bearer {token}"))],
+        )
+        .await;
+    assert_eq!(lower_case_scheme.status, StatusCode::OK, "the scheme is case-insensitive");
+}
+
+#[tokio::test]
+async fn shape_errors_localized() {
+    let server = TestServer::start().await;
+    let token = server.admin_token().await;
+    let zh = [("accept-language", "zh-CN")];
+    let query = server.send(Method::GET, "/_matrix/client/v3/sync?timeout=abc", Some(&token), None, &zh).await;
+    assert_eq!(query.body["errcode"], "M_INVALID_PARAM");
+    assert_eq!(query.body["error"], "参数“timeout”无效：不是有效的整数");
+    let query_en = server.get("/_matrix/client/v3/sync?timeout=abc", Some(&token)).await;
+    assert_eq!(query_en.body["error"], "The parameter \"timeout\" is invalid: invalid digit found in string");
+
+    let body = json!({"groups": "#class3:localhost"});
+    let json = server.send(Method::POST, "/_usher/v1/registrations", Some(&token), Some(body), &zh).await;
+    assert_eq!(json.body["errcode"], "M_BAD_JSON");
+    assert_eq!(
+        json.body["error"],
+        "请求 JSON 无效：字段“groups”：类型错误：收到字符串 \"#class3:localhost\"，应为数组"
+    );
+}
+
+#[tokio::test]
+async fn language_headers_on_responses() {
+    let server = TestServer::start().await;
+    let zh = server.send(Method::GET, "/_matrix/client/v3/nope", None, None, &[("accept-language", "zh-CN")]).await;
+    assert_eq!(zh.headers["content-language"], "zh-CN");
+    let vary: Vec<_> = zh.headers.get_all("vary").iter().map(|v| v.to_str().unwrap().to_owned()).collect();
+    assert!(vary.iter().any(|v| v == "accept-language"), "caches must key on the language: {vary:?}");
+
+    let en = server.get("/_matrix/client/v3/nope", None).await;
+    assert_eq!(en.headers["content-language"], "en");
+    let ok = server.get("/_matrix/client/versions", None).await;
+    assert!(ok.headers.get("content-language").is_none(), "a body without text has no language");
+    assert!(ok.headers.get_all("vary").iter().any(|v| v == "accept-language"));
+}

@@ -471,6 +471,8 @@ async fn activation_errors_reveal_nothing() {
         .await;
     assert_eq!(weak.status, StatusCode::BAD_REQUEST);
     assert_eq!(weak.body["errcode"], "M_WEAK_PASSWORD");
+    assert_eq!(weak.body["violations"][0]["field"], "new_password", "the field the request sent");
+    assert_eq!(weak.body["violations"][0]["rule"], "password.all_digits");
     let missing = server.post("/_usher/v1/activate", None, json!({"username": "secret001"})).await;
     assert_eq!(missing.body["errcode"], "M_MISSING_PARAM");
 }

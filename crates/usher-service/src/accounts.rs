@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use usher_core::rules::{Field, RegistrationRules};
 use usher_core::username::{localpart_of, normalize};
 use usher_core::{Error, ErrorCode, Message};
 use usher_store::{
@@ -94,6 +95,16 @@ impl InteractiveAuthSessions {
 
 fn login_failed() -> Error {
     Error::forbidden(Message::LoginFailed)
+}
+
+/// Checks a password the caller sends as `new_password` (activation and
+/// password change) against the rules, naming that field in each violation.
+fn check_new_password(rules: &RegistrationRules, new_password: &str, localpart: &str) -> Result<(), Error> {
+    let violations = rules.check_password(new_password, localpart);
+    if violations.is_empty() {
+        return Ok(());
+    }
+    Err(Error::password(violations.into_iter().map(|v| v.in_field(Field::NewPassword)).collect()))
 }
 
 fn locked_out(remaining: Duration) -> Error {
@@ -209,10 +220,7 @@ impl Services {
             return Err(locked_out(remaining));
         }
 
-        let violations = self.settings().rules.check_password(&new_password, &localpart);
-        if !violations.is_empty() {
-            return Err(Error::password(violations));
-        }
+        check_new_password(&self.settings().rules, &new_password, &localpart)?;
         if new_password == initial_password {
             return Err(Error::new(
                 ErrorCode::WeakPassword,
@@ -318,10 +326,7 @@ impl Services {
             return Ok(PasswordChange::AuthRequired(body));
         }
 
-        let violations = self.settings().rules.check_password(&new_password, &user.localpart);
-        if !violations.is_empty() {
-            return Err(Error::password(violations));
-        }
+        check_new_password(&self.settings().rules, &new_password, &user.localpart)?;
         let hash = hash_password(new_password).await?;
         let end_sessions = logout_devices.then(|| EndSessions { keep_token_hash: Some(caller.token_hash.clone()) });
         self.store().set_password_hash(&caller.user_id, &hash, end_sessions).await.map_err(db)?;

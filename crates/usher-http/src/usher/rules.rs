@@ -52,7 +52,7 @@ pub async fn rules(State(state): State<AppState>, RequestLang(lang): RequestLang
         .iter()
         .filter(|rule| active(**rule))
         .map(|rule| {
-            let violation = Violation { rule: *rule, detail: detail(*rule) };
+            let violation = Violation { rule: *rule, field: rule.field(), detail: detail(*rule) };
             json!({ "id": rule.as_str(), "field": rule.field(), "message": violation.message(lang) })
         })
         .collect();
