@@ -1,7 +1,10 @@
 //! Request extractors: the authenticated caller, JSON bodies with Matrix
 //! errors, and the caller's language.
 
+use std::net::{IpAddr, SocketAddr};
+
 use axum::body::Bytes;
+use axum::extract::connect_info::{ConnectInfo, MockConnectInfo};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
@@ -51,6 +54,28 @@ impl FromRequestParts<AppState> for Auth {
         tracing::Span::current().record("user.id", caller.user_id.as_str());
         Ok(Auth(caller))
     }
+}
+
+/// The client's IP address, from the connection (absent in router tests
+/// that send requests in-process).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(client_ip(&parts.extensions)))
+    }
+}
+
+/// Reads the peer's address that the server loop, or a test's
+/// `MockConnectInfo`, put on the request.
+pub fn client_ip(extensions: &axum::http::Extensions) -> Option<IpAddr> {
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip())
+        .or_else(|| extensions.get::<MockConnectInfo<SocketAddr>>().map(|info| info.0.ip()))
 }
 
 /// The caller's language, from `Accept-Language`.

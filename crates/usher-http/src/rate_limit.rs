@@ -6,12 +6,11 @@
 //! account's password. Requests without a peer address (in-process tests)
 //! are not limited.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
-use axum::extract::connect_info::MockConnectInfo;
-use axum::extract::{ConnectInfo, Request};
+use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
@@ -50,11 +49,7 @@ impl CredentialLimiter {
 
 /// Middleware applying the limiter.
 pub async fn limit_credentials(limiter: CredentialLimiter, request: Request, next: Next) -> Response {
-    let extensions = request.extensions();
-    let address = extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|info| info.0.ip())
-        .or_else(|| extensions.get::<MockConnectInfo<SocketAddr>>().map(|info| info.0.ip()));
+    let address = crate::extract::client_ip(request.extensions());
     if let Some(address) = address {
         if let Err(retry_after_ms) = limiter.check(address) {
             tracing::warn!(http.path = request.uri().path(), retry_after_ms, "credential requests rate-limited");

@@ -730,3 +730,32 @@ async fn language_headers_on_responses() {
     assert!(ok.headers.get("content-language").is_none(), "a body without text has no language");
     assert!(ok.headers.get_all("vary").iter().any(|v| v == "accept-language"));
 }
+
+#[tokio::test]
+async fn lockout_spares_other_addresses() {
+    use axum::extract::connect_info::MockConnectInfo;
+    use tower::ServiceExt;
+
+    let server =
+        TestServer::with_settings(|s| s.credential_rate = usher_service::RateLimit { per_second: 1000, burst: 1000 })
+            .await;
+    let from =
+        |last: u8| server.router.clone().layer(MockConnectInfo(std::net::SocketAddr::from(([192, 0, 2, last], 5000))));
+    let login = |password: &str| {
+        axum::http::Request::builder()
+            .method(Method::POST)
+            .uri("/_matrix/client/v3/login")
+            .body(axum::body::Body::from(
+                json!({"type": "m.login.password", "user": ADMIN, "password": password}).to_string(),
+            ))
+            .unwrap()
+    };
+    for _ in 0..10 {
+        let wrong = from(66).oneshot(login("wrong-guess-1")).await.unwrap();
+        assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
+    }
+    let locked = from(66).oneshot(login(PASSWORD)).await.unwrap();
+    assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS, "the guessing address is locked out");
+    let owner = from(7).oneshot(login(PASSWORD)).await.unwrap();
+    assert_eq!(owner.status(), StatusCode::OK, "the owner at another address still logs in");
+}

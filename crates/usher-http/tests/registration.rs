@@ -258,6 +258,7 @@ async fn pending_account_cannot_sponsor() {
             password: "Pending-Pass-42".into(),
             device_id: None,
             initial_device_display_name: None,
+            client: None,
         })
         .await;
     assert!(login.is_err(), "a pending account has no login");

@@ -1,6 +1,7 @@
 //! Accounts and sessions: login, activation, tokens, passwords, profiles.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -14,16 +15,13 @@ use usher_store::{
 };
 
 use crate::credentials::{hash_password, random_token, sha256_hex, verify_password};
+use crate::failed_logins::FailedLogins;
 use crate::rooms::new_event;
 use crate::store_error::db;
 use crate::{ids, now_ms, Caller, Services};
 
 /// How long an interactive-auth session for a password change stays valid.
 const INTERACTIVE_AUTH_TTL: Duration = Duration::from_secs(600);
-
-/// Failed logins allowed per account within [`FAILED_LOGIN_WINDOW`].
-const MAX_FAILED_LOGINS: u32 = 10;
-const FAILED_LOGIN_WINDOW: Duration = Duration::from_secs(300);
 
 /// A password login, from `POST /login` or the CLI.
 #[derive(Debug, Clone, Deserialize)]
@@ -33,6 +31,9 @@ pub struct LoginRequest {
     pub password: String,
     pub device_id: Option<String>,
     pub initial_device_display_name: Option<String>,
+    /// The client's network address, when known: failed logins count per
+    /// account and address.
+    pub client: Option<IpAddr>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -47,7 +48,7 @@ pub struct LoginResponse {
 #[derive(Debug, Default)]
 pub(crate) struct InteractiveAuthSessions {
     sessions: Mutex<HashMap<String, (String, Instant)>>,
-    failed_logins: Mutex<HashMap<String, (u32, Instant)>>,
+    pub(crate) failed_logins: FailedLogins,
 }
 
 impl InteractiveAuthSessions {
@@ -65,31 +66,6 @@ impl InteractiveAuthSessions {
             Some((owner, expires)) => owner == user_id && expires > Instant::now(),
             None => false,
         }
-    }
-
-    /// Returns how long the account stays locked after too many failed logins.
-    fn locked_out(&self, localpart: &str) -> Option<Duration> {
-        let failures = self.failed_logins.lock().unwrap_or_else(|e| e.into_inner());
-        failures
-            .get(localpart)
-            .filter(|(count, since)| *count >= MAX_FAILED_LOGINS && since.elapsed() < FAILED_LOGIN_WINDOW)
-            .map(|(_, since)| FAILED_LOGIN_WINDOW.saturating_sub(since.elapsed()))
-    }
-
-    fn record_failure(&self, localpart: &str) {
-        let mut failures = self.failed_logins.lock().unwrap_or_else(|e| e.into_inner());
-        if failures.len() > 100_000 {
-            failures.retain(|_, (_, since)| since.elapsed() < FAILED_LOGIN_WINDOW);
-        }
-        let entry = failures.entry(localpart.to_owned()).or_insert((0, Instant::now()));
-        if entry.1.elapsed() >= FAILED_LOGIN_WINDOW {
-            *entry = (0, Instant::now());
-        }
-        entry.0 += 1;
-    }
-
-    fn clear_failures(&self, localpart: &str) {
-        self.failed_logins.lock().unwrap_or_else(|e| e.into_inner()).remove(localpart);
     }
 }
 
@@ -154,13 +130,14 @@ impl Services {
     /// after the same work; a pending account with its initial password gets
     /// the activation hint instead.
     pub async fn login(&self, request: LoginRequest) -> Result<LoginResponse, Error> {
+        let client = request.client;
         let (localpart, user) = self.find_account(&request.user).await?;
-        if let Some(remaining) = self.inner.password_sessions.locked_out(&localpart) {
+        if let Some(remaining) = self.inner.password_sessions.failed_logins.locked_out(&localpart, client) {
             return Err(locked_out(remaining));
         }
         let hash = user.as_ref().map(|u| u.password_hash.clone());
         if !verify_password(request.password, hash).await? {
-            self.inner.password_sessions.record_failure(&localpart);
+            self.inner.password_sessions.failed_logins.record(&localpart, client);
             return Err(login_failed());
         }
         let Some(user) = user else {
@@ -178,7 +155,7 @@ impl Services {
             }
             AccountState::Active => {}
         }
-        self.inner.password_sessions.clear_failures(&localpart);
+        self.inner.password_sessions.failed_logins.clear(&localpart, client);
         self.open_session(&user.user_id, request.device_id, request.initial_device_display_name).await
     }
 
@@ -214,9 +191,10 @@ impl Services {
         username: &str,
         initial_password: String,
         new_password: String,
+        client: Option<IpAddr>,
     ) -> Result<LoginResponse, Error> {
         let (localpart, user) = self.find_account(username).await?;
-        if let Some(remaining) = self.inner.password_sessions.locked_out(&localpart) {
+        if let Some(remaining) = self.inner.password_sessions.failed_logins.locked_out(&localpart, client) {
             return Err(locked_out(remaining));
         }
 
@@ -233,7 +211,7 @@ impl Services {
 
         let hash = user.as_ref().map(|u| u.password_hash.clone());
         if !verify_password(initial_password, hash).await? {
-            self.inner.password_sessions.record_failure(&localpart);
+            self.inner.password_sessions.failed_logins.record(&localpart, client);
             return Err(login_failed());
         }
         let Some(user) = user else {
@@ -271,7 +249,7 @@ impl Services {
             Err(usher_store::StoreError::NotFound) => return Err(Error::forbidden(Message::AccountAlreadyActive)),
             Err(e) => return Err(db(e)),
         }
-        self.inner.password_sessions.clear_failures(&localpart);
+        self.inner.password_sessions.failed_logins.clear(&localpart, client);
         tracing::info!(user.id = %user.user_id, "account activated");
         Ok(LoginResponse {
             user_id: user.user_id,

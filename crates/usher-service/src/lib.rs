@@ -11,6 +11,7 @@ mod caller;
 mod change_log;
 pub mod credentials;
 mod events;
+mod failed_logins;
 mod filters;
 mod gate;
 mod ids;

@@ -8,7 +8,7 @@ use usher_core::{Error, ErrorCode, Message};
 use usher_service::LoginRequest;
 
 use crate::error::ApiResult;
-use crate::extract::{Auth, MatrixJson};
+use crate::extract::{Auth, ClientAddr, MatrixJson};
 use crate::AppState;
 
 /// `GET /_matrix/client/v3/login`
@@ -29,7 +29,11 @@ pub struct LoginBody {
 }
 
 /// `POST /_matrix/client/v3/login`
-pub async fn login(State(state): State<AppState>, MatrixJson(body): MatrixJson<LoginBody>) -> ApiResult<Json<Value>> {
+pub async fn login(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    MatrixJson(body): MatrixJson<LoginBody>,
+) -> ApiResult<Json<Value>> {
     if body.login_type != "m.login.password" {
         return Err(
             Error::new(ErrorCode::InvalidParam, Message::UnsupportedLoginType { login_type: body.login_type }).into()
@@ -55,6 +59,7 @@ pub async fn login(State(state): State<AppState>, MatrixJson(body): MatrixJson<L
         password,
         device_id: body.device_id,
         initial_device_display_name: body.initial_device_display_name,
+        client,
     };
     let response = state.services.login(request).await?;
     Ok(Json(serde_json::to_value(response).unwrap_or_default()))
