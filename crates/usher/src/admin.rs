@@ -4,7 +4,8 @@
 use std::io::BufRead;
 
 use anyhow::Context;
-use usher_core::ErrorCode;
+use usher_core::rules::Field;
+use usher_core::{ErrorCode, Lang};
 
 use crate::cli_lang;
 use crate::config::Config;
@@ -65,16 +66,80 @@ pub async fn create(config: Config, username: &str, password: Option<String>) ->
             }
             Ok(())
         }
-        Err(error) => {
-            let lang = cli_lang::lang();
-            let mut lines = vec![error.message.text(lang)];
-            for violation in &error.violations {
-                lines.push(format!("  - {} ({})", violation.message(lang), violation.rule.as_str()));
+        Err(error) => anyhow::bail!(failure_message(&error, cli_lang::lang())),
+    }
+}
+
+/// Renders a failed `create_admin` for the terminal. Broken registration rules get a
+/// heading of their own, because the API's message points to a "violations" field that
+/// the CLI does not have.
+fn failure_message(error: &usher_core::Error, lang: Lang) -> String {
+    let mut lines = Vec::new();
+    if error.violations.is_empty() {
+        lines.push(error.message.text(lang));
+    } else {
+        let username = error.violations.iter().any(|v| v.rule.field() == Field::Username);
+        let password = error.violations.iter().any(|v| v.rule.field() == Field::Password);
+        lines.push(match (username, password) {
+            (true, true) => {
+                lang.pick("The account name and the password break these rules:", "账号名和密码不符合以下规则：")
             }
-            if error.code == ErrorCode::Unknown {
-                lines.push(cli_lang::pick("See the log above for the cause.", "原因见上方日志。"));
-            }
-            anyhow::bail!(lines.join("\n"))
+            (true, false) => lang.pick("The account name breaks these rules:", "账号名不符合以下规则："),
+            _ => lang.pick("The password breaks these rules:", "密码不符合以下规则："),
+        });
+        for violation in &error.violations {
+            let (message, rule) = (violation.message(lang), violation.rule.as_str());
+            lines.push(lang.pick(format!("  - {message} ({rule})"), format!("  - {message}（{rule}）")));
         }
+    }
+    if error.code == ErrorCode::Unknown {
+        lines.push(lang.pick("See the log above for the cause.", "原因见上方日志。"));
+    }
+    lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use usher_core::rules::{RuleId, Violation};
+
+    use super::*;
+
+    #[test]
+    fn password_violations_headed_without_field_name() {
+        let error = usher_core::Error::registration(vec![
+            Violation::with_detail(RuleId::PasswordTooShort, "8"),
+            Violation::new(RuleId::PasswordAllDigits),
+        ]);
+        let en = failure_message(&error, Lang::En);
+        let zh = failure_message(&error, Lang::ZhCn);
+        assert!(en.starts_with("The password breaks these rules:\n  - "), "{en}");
+        assert!(en.contains("(password.too_short)"), "{en}");
+        assert!(zh.starts_with("密码不符合以下规则：\n  - "), "{zh}");
+        assert!(zh.contains("（password.too_short）"), "{zh}");
+        for text in [&en, &zh] {
+            assert!(!text.contains("violations"), "{text}");
+            assert_eq!(text.lines().count(), 3, "{text}");
+        }
+    }
+
+    #[test]
+    fn username_and_password_violations_headed() {
+        let error = usher_core::Error::registration(vec![
+            Violation::new(RuleId::UsernameStartsWithDigit),
+            Violation::new(RuleId::PasswordTooCommon),
+        ]);
+        assert!(failure_message(&error, Lang::En).starts_with("The account name and the password break these rules:\n"));
+        assert!(failure_message(&error, Lang::ZhCn).starts_with("账号名和密码不符合以下规则：\n"));
+        let error = usher_core::Error::registration(vec![Violation::with_detail(RuleId::UsernameReserved, "admin")]);
+        assert!(failure_message(&error, Lang::En).starts_with("The account name breaks these rules:\n"));
+        assert!(failure_message(&error, Lang::ZhCn).starts_with("账号名不符合以下规则：\n"));
+    }
+
+    #[test]
+    fn other_errors_keep_their_message() {
+        let error = usher_core::Error::internal();
+        let en = failure_message(&error, Lang::En);
+        assert!(en.ends_with("\nSee the log above for the cause."), "{en}");
+        assert!(failure_message(&error, Lang::ZhCn).ends_with("\n原因见上方日志。"));
     }
 }

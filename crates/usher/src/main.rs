@@ -1,9 +1,11 @@
 //! The `usher` command: run the server, manage admins, check configuration.
 
 mod admin;
+mod cli_errors;
 mod cli_help;
 mod cli_lang;
 mod config;
+mod config_error;
 mod secret;
 mod serve;
 
@@ -92,10 +94,17 @@ impl ServerArgs {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::from_arg_matches(&cli_help::command().get_matches()) {
-        Ok(cli) => cli,
-        Err(e) => e.exit(),
-    };
+    let lang = cli_lang::lang();
+    let mut command = cli_help::command_in(lang);
+    let matches = command.try_get_matches_from_mut(std::env::args_os()).unwrap_or_else(|e| cli_errors::exit(e, lang));
+    if let Some(path) = cli_help::help_request(&matches) {
+        let mut topic = cli_help::help_topic(command, &path).unwrap_or_else(|e| cli_errors::exit(e, lang));
+        return match topic.print_help() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(_) => ExitCode::FAILURE,
+        };
+    }
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| cli_errors::exit(e.format(&mut command), lang));
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {

@@ -1,11 +1,13 @@
 //! `usher serve`: wire the layers together and run until a signal.
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use tracing_subscriber::EnvFilter;
 use usher_bus::{Bus, LocalBus};
+use usher_core::Lang;
 use usher_http::AppState;
 use usher_service::Services;
 use usher_store::sqlite::SqliteStore;
@@ -34,12 +36,7 @@ pub fn init_logging(config: &Config) {
 /// Opens the data directory: the store and the server secret. The directory
 /// and the database are readable by their owner only.
 pub async fn open(config: &Config) -> anyhow::Result<(Arc<SqliteStore>, Services)> {
-    std::fs::create_dir_all(&config.data_dir).with_context(|| {
-        cli_lang::lang().pick(
-            format!("cannot create the data directory {}", config.data_dir.display()),
-            format!("无法创建数据目录 {}", config.data_dir.display()),
-        )
-    })?;
+    create_data_dir(&config.data_dir)?;
     restrict_to_owner(&config.data_dir, 0o700)?;
     let secret = secret::load_or_create(&config.data_dir)?;
     let store = Arc::new(SqliteStore::open(&config.database_path()).await.with_context(|| {
@@ -55,8 +52,56 @@ pub async fn open(config: &Config) -> anyhow::Result<(Arc<SqliteStore>, Services
     Ok((store, services))
 }
 
+/// Creates the data directory and its parents where missing. A path that is, or passes
+/// through, a regular file gets a message naming that file.
+fn create_data_dir(dir: &Path) -> anyhow::Result<()> {
+    let Err(error) = std::fs::create_dir_all(dir) else {
+        return Ok(());
+    };
+    let lang = cli_lang::lang();
+    // `create_dir_all` fails with "File exists" or "Not a directory" here, which does not
+    // say which path is the file.
+    if let Some(file) = dir.ancestors().find(|path| path.exists() && !path.is_dir()) {
+        anyhow::bail!(not_a_directory_message(dir, file, lang));
+    }
+    Err(error).with_context(|| {
+        lang.pick(
+            format!("cannot create the data directory {}", dir.display()),
+            format!("无法创建数据目录 {}", dir.display()),
+        )
+    })
+}
+
+fn not_a_directory_message(dir: &Path, file: &Path, lang: Lang) -> String {
+    if file == dir {
+        lang.pick(
+            format!(
+                "the data directory {} is a file, not a directory; pass a directory to --data-dir (or set data_dir), or move the file away",
+                dir.display()
+            ),
+            format!(
+                "数据目录 {} 是一个文件，不是目录；请用 --data-dir（或配置项 data_dir）指定一个目录，或把该文件移走",
+                dir.display()
+            ),
+        )
+    } else {
+        lang.pick(
+            format!(
+                "cannot create the data directory {}: {} is a file, not a directory; pass another path to --data-dir (or set data_dir), or move the file away",
+                dir.display(),
+                file.display()
+            ),
+            format!(
+                "无法创建数据目录 {}：{} 是一个文件，不是目录；请用 --data-dir（或配置项 data_dir）指定其他路径，或把该文件移走",
+                dir.display(),
+                file.display()
+            ),
+        )
+    }
+}
+
 #[cfg(unix)]
-fn restrict_to_owner(path: &std::path::Path, mode: u32) -> anyhow::Result<()> {
+fn restrict_to_owner(path: &Path, mode: u32) -> anyhow::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).with_context(|| {
         crate::cli_lang::lang().pick(
@@ -67,7 +112,7 @@ fn restrict_to_owner(path: &std::path::Path, mode: u32) -> anyhow::Result<()> {
 }
 
 #[cfg(not(unix))]
-fn restrict_to_owner(_path: &std::path::Path, _mode: u32) -> anyhow::Result<()> {
+fn restrict_to_owner(_path: &Path, _mode: u32) -> anyhow::Result<()> {
     Ok(())
 }
 
@@ -97,12 +142,7 @@ fn lock_data_dir(config: &Config) -> anyhow::Result<std::fs::File> {
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
     init_logging(&config);
-    std::fs::create_dir_all(&config.data_dir).with_context(|| {
-        cli_lang::lang().pick(
-            format!("cannot create the data directory {}", config.data_dir.display()),
-            format!("无法创建数据目录 {}", config.data_dir.display()),
-        )
-    })?;
+    create_data_dir(&config.data_dir)?;
     let _lock = lock_data_dir(&config)?;
     let (store, services) = open(&config).await?;
     let router = usher_http::router(AppState { services: services.clone() });
@@ -174,5 +214,38 @@ mod tests {
         assert!(message.contains("already using the data directory"), "{message}");
         drop(first);
         assert!(lock_data_dir(&config).is_ok(), "the lock is released with the server");
+    }
+
+    #[test]
+    fn data_dir_that_is_file_named() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("usher-data");
+        std::fs::write(&file, b"").expect("write");
+        let message = create_data_dir(&file).err().map(|e| format!("{e:#}")).unwrap_or_default();
+        assert!(
+            message.contains("is a file, not a directory") || message.contains("是一个文件，不是目录"),
+            "{message}"
+        );
+        assert!(!message.contains("os error"), "{message}");
+
+        let en = not_a_directory_message(&file, &file, Lang::En);
+        assert!(en.starts_with(&format!("the data directory {} is a file, not a directory;", file.display())), "{en}");
+        let zh = not_a_directory_message(&file, &file, Lang::ZhCn);
+        assert!(zh.starts_with(&format!("数据目录 {} 是一个文件，不是目录；", file.display())), "{zh}");
+    }
+
+    #[test]
+    fn data_dir_under_file_names_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("plain");
+        std::fs::write(&file, b"").expect("write");
+        let nested = file.join("data");
+        let message = create_data_dir(&nested).err().map(|e| format!("{e:#}")).unwrap_or_default();
+        assert!(message.contains(&file.display().to_string()), "{message}");
+        assert!(!message.contains("os error"), "{message}");
+        let en = not_a_directory_message(&nested, &file, Lang::En);
+        assert!(en.contains(&format!(": {} is a file, not a directory;", file.display())), "{en}");
+        let zh = not_a_directory_message(&nested, &file, Lang::ZhCn);
+        assert!(zh.contains(&format!("：{} 是一个文件，不是目录；", file.display())), "{zh}");
     }
 }
