@@ -218,6 +218,11 @@ async fn group_admin_sponsors_own_group_only() {
     let typed = server.register(&leader, json!({"username": "member0004", "groups": ["＃knitting"]})).await;
     assert_eq!(typed.status, StatusCode::CREATED, "full-width # and no server part: {:?}", typed.body);
     assert_eq!(typed.body["groups"], json!([own]));
+
+    let bare_id = own.split(':').next().unwrap();
+    let by_bare_id = server.register(&leader, json!({"username": "member0005", "groups": [bare_id]})).await;
+    assert_eq!(by_bare_id.status, StatusCode::CREATED, "a room id without its server part: {:?}", by_bare_id.body);
+    assert_eq!(by_bare_id.body["groups"], json!([own]));
 }
 
 #[tokio::test]

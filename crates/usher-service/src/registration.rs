@@ -253,9 +253,10 @@ impl Services {
         let mut resolved: Vec<(String, String)> = Vec::new();
         for typed in groups {
             // People type aliases on phones: accept full-width `＃` and a
-            // missing `:server` part, which means this server.
+            // missing `:server` part, on an alias or a room id, which means
+            // this server.
             let mut group = usher_core::username::normalize_identifier(typed);
-            if group.starts_with('#') && !group.contains(':') {
+            if (group.starts_with('#') || group.starts_with('!')) && !group.contains(':') {
                 group = format!("{group}:{}", self.settings().server_name);
             }
             let group = &group;
