@@ -5,12 +5,10 @@
 //! time. That makes a quota check and the insert it guards atomic, and no
 //! two writers of this store meet `SQLITE_BUSY`. Plain reads go to the
 //! reader pool, and reads that a write depends on run inside its transaction.
-//! A third connection only checkpoints the WAL ([`checkpoint`]).
 
 mod account_data;
 mod accounts;
 mod audit;
-mod checkpoint;
 mod commit;
 mod error;
 mod events;
@@ -44,7 +42,6 @@ pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
     messages: message_queue::MessageQueue,
-    checkpointer: checkpoint::Checkpointer,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -71,7 +68,7 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT);
         let writer = pool_options(1)
-            .connect_with(writer_options.clone().pragma("wal_autocheckpoint", "0"))
+            .connect_with(writer_options)
             .await
             .with_context(|| format!("failed to open the SQLite database {}", path.display()))?;
 
@@ -86,18 +83,12 @@ impl SqliteStore {
             .await
             .with_context(|| format!("failed to open read connections to {}", path.display()))?;
 
-        let checkpointer = checkpoint::Checkpointer::start(writer_options)
-            .await
-            .with_context(|| format!("failed to open the checkpoint connection to {}", path.display()))?;
         let messages = message_queue::MessageQueue::start(writer.clone());
-        Ok(SqliteStore { path: path.to_owned(), writer, reader, messages, checkpointer })
+        Ok(SqliteStore { path: path.to_owned(), writer, reader, messages })
     }
 
-    /// Stops the checkpoint task and closes both pools, waiting for
-    /// connections in use to be returned. The last connection to close
-    /// copies what is left in the WAL into the database file.
+    /// Closes both pools, waiting for connections in use to be returned.
     pub async fn close(&self) {
-        self.checkpointer.stop().await;
         self.reader.close().await;
         self.writer.close().await;
     }
