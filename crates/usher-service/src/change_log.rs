@@ -59,10 +59,10 @@ impl ChangeLog {
     }
 
     /// Checks whether positions `after < p <= upto` may concern `user`, who is
-    /// joined to `rooms`. True when a recorded commit in that range touched
+    /// joined to the rooms for which `is_joined` holds. True when a recorded commit in that range touched
     /// one of the rooms or the user, and also whenever the log does not
     /// account for every position of the range.
-    pub fn may_concern(&self, after: i64, upto: i64, user: &str, rooms: &HashSet<String>) -> bool {
+    pub fn may_concern(&self, after: i64, upto: i64, user: &str, is_joined: impl Fn(&str) -> bool) -> bool {
         if upto <= after {
             return false;
         }
@@ -72,21 +72,55 @@ impl ChangeLog {
         // change recorded out of order and skipped this way leaves a gap,
         // which makes the result true, never a missed wake-up.
         for change in changes.iter().rev().take_while(|c| c.last > after).filter(|c| c.first <= upto) {
-            if change.users.iter().any(|u| u == user) || change.rooms.iter().any(|r| rooms.contains(r)) {
+            if change.users.iter().any(|u| u == user) || change.rooms.iter().any(|r| is_joined(r)) {
                 return true;
             }
             covered.push((change.first.max(after + 1), change.last.min(upto)));
         }
-        covered.sort_unstable();
-        let mut next = after + 1;
-        for (first, last) in covered {
-            if first > next {
-                return true;
-            }
-            next = next.max(last + 1);
-        }
-        next <= upto
+        !covers(after, upto, covered)
     }
+
+    /// Lists what the commits in positions `after < p <= upto` touched: their
+    /// rooms, and whether any of them changed `user`'s memberships or
+    /// account data. `None` when the log does not account for every
+    /// position of the range.
+    pub fn touched(&self, after: i64, upto: i64, user: &str) -> Option<Touched> {
+        let mut touched = Touched { rooms: HashSet::new(), user: false };
+        if upto <= after {
+            return Some(touched);
+        }
+        let changes = self.changes.lock().unwrap_or_else(|e| e.into_inner());
+        let mut covered = Vec::new();
+        for change in changes.iter().rev().take_while(|c| c.last > after).filter(|c| c.first <= upto) {
+            touched.user |= change.users.iter().any(|u| u == user);
+            touched.rooms.extend(change.rooms.iter().cloned());
+            covered.push((change.first.max(after + 1), change.last.min(upto)));
+        }
+        covers(after, upto, covered).then_some(touched)
+    }
+}
+
+/// The rooms and the user changes of a range of commits, from
+/// [`ChangeLog::touched`].
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Touched {
+    pub rooms: HashSet<String>,
+    /// A commit changed the user's memberships or account data.
+    pub user: bool,
+}
+
+/// Checks that the `(first, last)` ranges leave no position of
+/// `after < p <= upto` out.
+fn covers(after: i64, upto: i64, mut ranges: Vec<(i64, i64)>) -> bool {
+    ranges.sort_unstable();
+    let mut next = after + 1;
+    for (first, last) in ranges {
+        if first > next {
+            return false;
+        }
+        next = next.max(last + 1);
+    }
+    next > upto
 }
 
 #[cfg(test)]
@@ -114,6 +148,10 @@ mod tests {
         Committed { events, position }
     }
 
+    fn joined_to<'a>(names: &'a [&'a str]) -> impl Fn(&str) -> bool + 'a {
+        move |room| names.contains(&room)
+    }
+
     fn rooms(names: &[&str]) -> HashSet<String> {
         names.iter().map(|n| (*n).to_owned()).collect()
     }
@@ -123,24 +161,24 @@ mod tests {
         let log = ChangeLog::default();
         log.record(&commit(vec![event(1, "!other:x", None)], 1), &[]);
         log.record(&commit(vec![event(2, "!other:x", None), event(3, "!other:x", None)], 3), &[]);
-        assert!(!log.may_concern(0, 3, "@b:x", &rooms(&["!mine:x"])));
-        assert!(log.may_concern(0, 3, "@b:x", &rooms(&["!other:x"])));
+        assert!(!log.may_concern(0, 3, "@b:x", joined_to(&["!mine:x"])));
+        assert!(log.may_concern(0, 3, "@b:x", joined_to(&["!other:x"])));
     }
 
     #[test]
     fn member_event_concerns_its_target() {
         let log = ChangeLog::default();
         log.record(&commit(vec![event(1, "!new:x", Some("@b:x"))], 1), &[]);
-        assert!(log.may_concern(0, 1, "@b:x", &rooms(&[])), "an invite into a new room");
-        assert!(!log.may_concern(0, 1, "@c:x", &rooms(&[])));
+        assert!(log.may_concern(0, 1, "@b:x", joined_to(&[])), "an invite into a new room");
+        assert!(!log.may_concern(0, 1, "@c:x", joined_to(&[])));
     }
 
     #[test]
     fn account_data_concerns_its_user() {
         let log = ChangeLog::default();
         log.record(&commit(vec![], 4), &["@b:x"]);
-        assert!(log.may_concern(3, 4, "@b:x", &rooms(&[])));
-        assert!(!log.may_concern(3, 4, "@c:x", &rooms(&[])));
+        assert!(log.may_concern(3, 4, "@b:x", joined_to(&[])));
+        assert!(!log.may_concern(3, 4, "@c:x", joined_to(&[])));
     }
 
     #[test]
@@ -148,9 +186,9 @@ mod tests {
         let log = ChangeLog::default();
         // Position 5 committed first but is recorded later than 6.
         log.record(&commit(vec![event(6, "!other:x", None)], 6), &[]);
-        assert!(log.may_concern(4, 6, "@b:x", &rooms(&["!mine:x"])), "position 5 is unaccounted for");
+        assert!(log.may_concern(4, 6, "@b:x", joined_to(&["!mine:x"])), "position 5 is unaccounted for");
         log.record(&commit(vec![event(5, "!other:x", None)], 5), &[]);
-        assert!(!log.may_concern(4, 6, "@b:x", &rooms(&["!mine:x"])));
+        assert!(!log.may_concern(4, 6, "@b:x", joined_to(&["!mine:x"])));
     }
 
     #[test]
@@ -159,7 +197,31 @@ mod tests {
         for position in 1..=(CAPACITY as i64 + 10) {
             log.record(&commit(vec![event(position, "!other:x", None)], position), &[]);
         }
-        assert!(log.may_concern(0, 20, "@b:x", &rooms(&["!mine:x"])));
-        assert!(!log.may_concern(CAPACITY as i64, CAPACITY as i64 + 10, "@b:x", &rooms(&["!mine:x"])));
+        assert!(log.may_concern(0, 20, "@b:x", joined_to(&["!mine:x"])));
+        assert!(!log.may_concern(CAPACITY as i64, CAPACITY as i64 + 10, "@b:x", joined_to(&["!mine:x"])));
+    }
+
+    #[test]
+    fn touched_lists_rooms_and_user() {
+        let log = ChangeLog::default();
+        log.record(&commit(vec![event(1, "!a:x", None), event(2, "!b:x", None)], 2), &[]);
+        log.record(&commit(vec![event(3, "!a:x", None)], 3), &[]);
+        let touched = log.touched(0, 3, "@b:x").expect("positions 1 to 3 are recorded");
+        assert_eq!(touched.rooms, rooms(&["!a:x", "!b:x"]));
+        assert!(!touched.user);
+        assert_eq!(log.touched(2, 3, "@b:x").expect("recorded").rooms, rooms(&["!a:x"]));
+
+        log.record(&commit(vec![event(4, "!c:x", Some("@b:x"))], 4), &[]);
+        assert!(log.touched(3, 4, "@b:x").expect("recorded").user, "a member event for the user");
+        log.record(&commit(vec![], 5), &["@b:x"]);
+        assert!(log.touched(4, 5, "@b:x").expect("recorded").user, "the user's account data");
+    }
+
+    #[test]
+    fn touched_needs_the_whole_range() {
+        let log = ChangeLog::default();
+        log.record(&commit(vec![event(6, "!a:x", None)], 6), &[]);
+        assert_eq!(log.touched(4, 6, "@b:x"), None, "position 5 is unaccounted for");
+        assert_eq!(log.touched(6, 6, "@b:x").map(|t| t.rooms.len()), Some(0), "an empty range");
     }
 }

@@ -56,6 +56,16 @@ pub fn parse_token(token: &str) -> Result<i64, Error> {
     })
 }
 
+/// The parts of a rebuild after a wake-up that come from the change log
+/// instead of the store. They hold only when no commit since the request's
+/// token changed the user's memberships or account data. Then the
+/// memberships are those of the last build and there is no new account
+/// data. Only the `rooms` those commits touched can have new events.
+struct Known {
+    memberships: Vec<MembershipRecord>,
+    rooms: HashSet<String>,
+}
+
 impl Services {
     /// Handles `/sync`. With a `since` token and nothing new, waits up to the
     /// timeout for new events before returning an empty response.
@@ -70,16 +80,27 @@ impl Services {
         // wait still wakes this request instead of leaving it to time out.
         let mut subscription = self.bus().subscribe();
         let mut shutdown = self.inner.shutdown.subscribe();
+        // The memberships of the last build, while this request waits.
+        let mut last_memberships: Option<Vec<MembershipRecord>> = None;
         loop {
             // The bus position, not the store's: with one writer, every
             // position up to the last published one is committed, and this
             // saves a read per wake-up.
             let upto = self.bus().position();
             let since = since.map(|s| s.min(upto));
+            let known = match (since, last_memberships.take()) {
+                (Some(since), Some(memberships)) if !full_state => self
+                    .inner
+                    .changes
+                    .touched(since, upto, &caller.user_id)
+                    .filter(|touched| !touched.user)
+                    .map(|touched| Known { memberships, rooms: touched.rooms }),
+                _ => None,
+            };
             // Boxed, so the large building future is not part of what every
             // waiting request keeps in memory while it waits.
-            let (body, has_updates, joined) =
-                Box::pin(self.build_sync(caller, since, upto, &filter, full_state)).await?;
+            let (body, has_updates, memberships) =
+                Box::pin(self.build_sync(caller, since, upto, &filter, full_state, known)).await?;
             let now = Instant::now();
             let stopping = *shutdown.borrow();
             if since.is_none() || has_updates || full_state || now >= deadline || stopping {
@@ -87,6 +108,8 @@ impl Services {
             }
             // An empty response is rebuilt after the wait, so it is not kept.
             drop(body);
+            let memberships = last_memberships.insert(memberships);
+            let is_joined = |room: &str| memberships.iter().any(|m| m.membership == "join" && m.room_id == room);
 
             // Wait until a commit may concern this user, the deadline passes
             // or the server stops; commits elsewhere only move `seen` on.
@@ -100,7 +123,7 @@ impl Services {
                 let position = self.bus().position();
                 if position <= seen
                     || Instant::now() >= deadline
-                    || self.inner.changes.may_concern(seen, position, &caller.user_id, &joined)
+                    || self.inner.changes.may_concern(seen, position, &caller.user_id, is_joined)
                 {
                     break;
                 }
@@ -116,9 +139,17 @@ impl Services {
         upto: i64,
         filter: &SyncFilter,
         full_state: bool,
-    ) -> Result<(Value, bool, HashSet<String>), Error> {
-        let memberships = self.store().memberships_of_user(&caller.user_id).await.map_err(db)?;
-        let account_data = self.store().account_data_since(&caller.user_id, since.unwrap_or(0)).await.map_err(db)?;
+        known: Option<Known>,
+    ) -> Result<(Value, bool, Vec<MembershipRecord>), Error> {
+        let (memberships, account_data, touched_rooms) = match known {
+            Some(Known { memberships, rooms }) => (memberships, Vec::new(), Some(rooms)),
+            None => {
+                let memberships = self.store().memberships_of_user(&caller.user_id).await.map_err(db)?;
+                let since = since.unwrap_or(0);
+                let account_data = self.store().account_data_since(&caller.user_id, since).await.map_err(db)?;
+                (memberships, account_data, None)
+            }
+        };
 
         let mut global_data = Vec::new();
         let mut room_data: BTreeMap<String, Vec<Value>> = BTreeMap::new();
@@ -138,6 +169,9 @@ impl Services {
             match membership.membership.as_str() {
                 "join" => {
                     let fresh = full_state || since.is_none_or(|s| membership.stream > s);
+                    if !fresh && touched_rooms.as_ref().is_some_and(|rooms| !rooms.contains(room_id)) {
+                        continue;
+                    }
                     let data = room_data.remove(room_id).unwrap_or_default();
                     if let Some(room) = self.joined_room(caller, membership, since, upto, filter, fresh, data).await? {
                         join.insert(room_id.clone(), room);
@@ -165,8 +199,7 @@ impl Services {
             "device_lists": { "changed": [], "left": [] },
             "device_one_time_keys_count": {},
         });
-        let joined = memberships.iter().filter(|m| m.membership == "join").map(|m| m.room_id.clone()).collect();
-        Ok((body, has_updates, joined))
+        Ok((body, has_updates, memberships))
     }
 
     /// Timeline events in `(after, upto]`, newest `limit`, oldest first, and
