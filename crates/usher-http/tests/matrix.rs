@@ -759,3 +759,34 @@ async fn lockout_spares_other_addresses() {
     let owner = from(7).oneshot(login(PASSWORD)).await.unwrap();
     assert_eq!(owner.status(), StatusCode::OK, "the owner at another address still logs in");
 }
+
+#[tokio::test]
+async fn woken_sync_returns_the_message() {
+    let server = TestServer::start().await;
+    let token = server.admin_token().await;
+    let room = server.create_room(&token, json!({"name": "Class 3"})).await;
+    let other = server.create_room(&token, json!({"name": "Staff"})).await;
+    let initial = server.get("/_matrix/client/v3/sync", Some(&token)).await;
+    let since = initial.body["next_batch"].as_str().unwrap().to_owned();
+
+    let wait_path = format!("/_matrix/client/v3/sync?since={since}&timeout=5000");
+    let waiter = server.get(&wait_path, Some(&token));
+    let sender = async {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let path = format!("/_matrix/client/v3/rooms/{}/send/m.room.message/woken1", enc(&room));
+        server.put(&path, Some(&token), json!({"msgtype": "m.text", "body": "放学后集合"})).await
+    };
+    let (reply, sent) = tokio::join!(waiter, sender);
+    assert_eq!(sent.status, StatusCode::OK);
+    assert_eq!(reply.status, StatusCode::OK);
+
+    let joined = &reply.body["rooms"]["join"];
+    let timeline = &joined[&room]["timeline"];
+    assert_eq!(timeline["events"].as_array().unwrap().len(), 1, "{reply:?}");
+    assert_eq!(timeline["events"][0]["content"]["body"], "放学后集合");
+    assert_eq!(timeline["events"][0]["event_id"], sent.body["event_id"]);
+    assert_eq!(timeline["events"][0]["unsigned"]["transaction_id"], "woken1", "the sender's own event");
+    assert_eq!(timeline["limited"], false);
+    assert!(timeline["prev_batch"].is_string());
+    assert!(joined.get(&other).is_none(), "a room without new events is left out");
+}

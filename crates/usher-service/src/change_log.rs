@@ -2,17 +2,23 @@
 //! waiting `/sync` can skip the rebuild when a commit does not concern it.
 //!
 //! Without it every commit wakes every waiting `/sync` into three store
-//! reads. The log is only a filter. When it does not cover every position
-//! since the waiter's last look (a commit not recorded yet, or entries
-//! already dropped), the waiter rebuilds as before.
+//! reads. The log is only a filter and a cache. When it does not cover every
+//! position since the waiter's last look (a commit not recorded yet, or
+//! entries already dropped), the waiter rebuilds as before.
+//!
+//! Commits of a few events keep their events, so that a waiter woken by a
+//! message reads it from here instead of the store.
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::Mutex;
 
-use usher_store::Committed;
+use usher_store::{Committed, StoredEvent};
 
 /// Commits remembered; older ones make waiters rebuild.
 const CAPACITY: usize = 4096;
+/// Commits with more events than this keep none, which bounds the memory
+/// of the kept events to `CAPACITY` times this many.
+const MAX_KEPT_EVENTS: usize = 4;
 
 #[derive(Debug)]
 struct Change {
@@ -21,6 +27,8 @@ struct Change {
     last: i64,
     rooms: Vec<String>,
     users: Vec<String>,
+    /// The commit's events, unless it had more than [`MAX_KEPT_EVENTS`].
+    events: Option<Vec<StoredEvent>>,
 }
 
 #[derive(Debug, Default)]
@@ -52,7 +60,8 @@ impl ChangeLog {
         users.dedup();
 
         let mut changes = self.changes.lock().unwrap_or_else(|e| e.into_inner());
-        changes.push_back(Change { first, last: committed.position, rooms, users });
+        let events = (committed.events.len() <= MAX_KEPT_EVENTS).then(|| committed.events.clone());
+        changes.push_back(Change { first, last: committed.position, rooms, users, events });
         if changes.len() > CAPACITY {
             changes.pop_front();
         }
@@ -82,10 +91,12 @@ impl ChangeLog {
 
     /// Lists what the commits in positions `after < p <= upto` touched: their
     /// rooms, and whether any of them changed `user`'s memberships or
-    /// account data. `None` when the log does not account for every
-    /// position of the range.
-    pub fn touched(&self, after: i64, upto: i64, user: &str) -> Option<Touched> {
-        let mut touched = Touched { rooms: HashSet::new(), user: false };
+    /// account data. When every commit of the range kept its events, it also
+    /// lists the events in the rooms for which `is_joined` holds, oldest
+    /// first. `None` when the log does not account for every position of
+    /// the range.
+    pub fn touched(&self, after: i64, upto: i64, user: &str, is_joined: impl Fn(&str) -> bool) -> Option<Touched> {
+        let mut touched = Touched { rooms: HashSet::new(), user: false, joined_events: Some(Vec::new()) };
         if upto <= after {
             return Some(touched);
         }
@@ -95,6 +106,16 @@ impl ChangeLog {
             touched.user |= change.users.iter().any(|u| u == user);
             touched.rooms.extend(change.rooms.iter().cloned());
             covered.push((change.first.max(after + 1), change.last.min(upto)));
+            match (&mut touched.joined_events, &change.events) {
+                (Some(kept), Some(events)) => kept.extend(
+                    events.iter().filter(|e| e.stream > after && e.stream <= upto && is_joined(&e.room_id)).cloned(),
+                ),
+                (kept, _) => *kept = None,
+            }
+        }
+        drop(changes);
+        if let Some(events) = &mut touched.joined_events {
+            events.sort_unstable_by_key(|e| e.stream);
         }
         covers(after, upto, covered).then_some(touched)
     }
@@ -102,11 +123,14 @@ impl ChangeLog {
 
 /// The rooms and the user changes of a range of commits, from
 /// [`ChangeLog::touched`].
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq)]
 pub(crate) struct Touched {
     pub rooms: HashSet<String>,
     /// A commit changed the user's memberships or account data.
     pub user: bool,
+    /// The events of the range in the user's joined rooms, oldest first;
+    /// `None` when a commit of the range did not keep its events.
+    pub joined_events: Option<Vec<StoredEvent>>,
 }
 
 /// Checks that the `(first, last)` ranges leave no position of
@@ -127,7 +151,6 @@ fn covers(after: i64, upto: i64, mut ranges: Vec<(i64, i64)>) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
-    use usher_store::StoredEvent;
 
     fn event(stream: i64, room: &str, member: Option<&str>) -> StoredEvent {
         StoredEvent {
@@ -206,22 +229,40 @@ mod tests {
         let log = ChangeLog::default();
         log.record(&commit(vec![event(1, "!a:x", None), event(2, "!b:x", None)], 2), &[]);
         log.record(&commit(vec![event(3, "!a:x", None)], 3), &[]);
-        let touched = log.touched(0, 3, "@b:x").expect("positions 1 to 3 are recorded");
+        let touched = log.touched(0, 3, "@b:x", |_| true).expect("positions 1 to 3 are recorded");
         assert_eq!(touched.rooms, rooms(&["!a:x", "!b:x"]));
         assert!(!touched.user);
-        assert_eq!(log.touched(2, 3, "@b:x").expect("recorded").rooms, rooms(&["!a:x"]));
+        assert_eq!(log.touched(2, 3, "@b:x", |_| true).expect("recorded").rooms, rooms(&["!a:x"]));
 
         log.record(&commit(vec![event(4, "!c:x", Some("@b:x"))], 4), &[]);
-        assert!(log.touched(3, 4, "@b:x").expect("recorded").user, "a member event for the user");
+        assert!(log.touched(3, 4, "@b:x", |_| true).expect("recorded").user, "a member event for the user");
         log.record(&commit(vec![], 5), &["@b:x"]);
-        assert!(log.touched(4, 5, "@b:x").expect("recorded").user, "the user's account data");
+        assert!(log.touched(4, 5, "@b:x", |_| true).expect("recorded").user, "the user's account data");
     }
 
     #[test]
     fn touched_needs_the_whole_range() {
         let log = ChangeLog::default();
         log.record(&commit(vec![event(6, "!a:x", None)], 6), &[]);
-        assert_eq!(log.touched(4, 6, "@b:x"), None, "position 5 is unaccounted for");
-        assert_eq!(log.touched(6, 6, "@b:x").map(|t| t.rooms.len()), Some(0), "an empty range");
+        assert_eq!(log.touched(4, 6, "@b:x", |_| true), None, "position 5 is unaccounted for");
+        assert_eq!(log.touched(6, 6, "@b:x", |_| true).map(|t| t.rooms.len()), Some(0), "an empty range");
+    }
+
+    #[test]
+    fn touched_keeps_events_of_joined_rooms() {
+        let log = ChangeLog::default();
+        log.record(&commit(vec![event(2, "!mine:x", None)], 2), &[]);
+        log.record(&commit(vec![event(1, "!other:x", None)], 1), &[]);
+        log.record(&commit(vec![event(3, "!mine:x", None)], 3), &[]);
+        let touched = log.touched(0, 3, "@b:x", joined_to(&["!mine:x"])).expect("recorded");
+        let kept: Vec<i64> =
+            touched.joined_events.expect("small commits keep their events").iter().map(|e| e.stream).collect();
+        assert_eq!(kept, vec![2, 3], "only the joined room's events, oldest first");
+
+        let big: Vec<StoredEvent> = (4..=4 + MAX_KEPT_EVENTS as i64).map(|p| event(p, "!mine:x", None)).collect();
+        let last = big.last().map(|e| e.stream).unwrap_or(4);
+        log.record(&commit(big, last), &[]);
+        let touched = log.touched(0, last, "@b:x", joined_to(&["!mine:x"])).expect("recorded");
+        assert_eq!(touched.joined_events, None, "a large commit kept no events, so the store must be read");
     }
 }

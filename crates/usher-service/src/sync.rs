@@ -60,10 +60,12 @@ pub fn parse_token(token: &str) -> Result<i64, Error> {
 /// instead of the store. They hold only when no commit since the request's
 /// token changed the user's memberships or account data. Then the
 /// memberships are those of the last build and there is no new account
-/// data. Only the `rooms` those commits touched can have new events.
+/// data. Only the `rooms` those commits touched can have new events, and
+/// `events`, when the log kept them, are those of the joined rooms.
 struct Known {
     memberships: Vec<MembershipRecord>,
     rooms: HashSet<String>,
+    events: Option<Vec<StoredEvent>>,
 }
 
 impl Services {
@@ -89,12 +91,15 @@ impl Services {
             let upto = self.bus().position();
             let since = since.map(|s| s.min(upto));
             let known = match (since, last_memberships.take()) {
-                (Some(since), Some(memberships)) if !full_state => self
-                    .inner
-                    .changes
-                    .touched(since, upto, &caller.user_id)
-                    .filter(|touched| !touched.user)
-                    .map(|touched| Known { memberships, rooms: touched.rooms }),
+                (Some(since), Some(memberships)) if !full_state => {
+                    let is_joined =
+                        |room: &str| memberships.iter().any(|m| m.membership == "join" && m.room_id == room);
+                    self.inner
+                        .changes
+                        .touched(since, upto, &caller.user_id, is_joined)
+                        .filter(|t| !t.user)
+                        .map(|touched| Known { memberships, rooms: touched.rooms, events: touched.joined_events })
+                }
                 _ => None,
             };
             // Boxed, so the large building future is not part of what every
@@ -141,13 +146,13 @@ impl Services {
         full_state: bool,
         known: Option<Known>,
     ) -> Result<(Value, bool, Vec<MembershipRecord>), Error> {
-        let (memberships, account_data, touched_rooms) = match known {
-            Some(Known { memberships, rooms }) => (memberships, Vec::new(), Some(rooms)),
+        let (memberships, account_data, touched_rooms, logged_events) = match known {
+            Some(Known { memberships, rooms, events }) => (memberships, Vec::new(), Some(rooms), events),
             None => {
                 let memberships = self.store().memberships_of_user(&caller.user_id).await.map_err(db)?;
                 let since = since.unwrap_or(0);
                 let account_data = self.store().account_data_since(&caller.user_id, since).await.map_err(db)?;
-                (memberships, account_data, None)
+                (memberships, account_data, None, None)
             }
         };
 
@@ -173,7 +178,12 @@ impl Services {
                         continue;
                     }
                     let data = room_data.remove(room_id).unwrap_or_default();
-                    if let Some(room) = self.joined_room(caller, membership, since, upto, filter, fresh, data).await? {
+                    let logged = logged_events
+                        .as_ref()
+                        .filter(|_| !fresh)
+                        .map(|events| events.iter().filter(|e| e.room_id == *room_id).cloned().collect());
+                    let room = self.joined_room(caller, membership, since, upto, filter, fresh, data, logged).await?;
+                    if let Some(room) = room {
                         join.insert(room_id.clone(), room);
                     }
                 }
@@ -229,10 +239,20 @@ impl Services {
         filter: &SyncFilter,
         fresh: bool,
         account_data: Vec<Value>,
+        logged: Option<Vec<StoredEvent>>,
     ) -> Result<Option<Value>, Error> {
         let room_id = &membership.room_id;
         let after = if fresh { 0 } else { since.unwrap_or(0) };
-        let (events, limited) = self.timeline(room_id, after, upto, filter.timeline_limit).await?;
+        // `logged` holds every event of the range, so the newest `limit`
+        // of them are the timeline the store would give.
+        let (events, limited) = match logged {
+            Some(mut events) => {
+                let excess = events.len().saturating_sub(filter.timeline_limit as usize);
+                events.drain(..excess);
+                (events, excess > 0)
+            }
+            None => self.timeline(room_id, after, upto, filter.timeline_limit).await?,
+        };
         if !fresh && events.is_empty() && account_data.is_empty() {
             return Ok(None);
         }
