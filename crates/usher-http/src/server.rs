@@ -54,8 +54,9 @@ pub async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<
         let connection = builder.serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
+            // The peer's address stays out of the log, as docs/logging.md says.
             if let Err(error) = connection.await {
-                tracing::debug!(%peer, %error, "connection ended with an error");
+                tracing::debug!(%error, "connection ended with an error");
             }
         });
     }
