@@ -44,7 +44,8 @@ pub async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<
             },
             () = &mut shutdown => break,
         };
-        // Responses are written whole, so Nagle's algorithm only delays them.
+        // Small responses should leave at once, not wait for the client's
+        // acknowledgement under Nagle's algorithm.
         let _ = stream.set_nodelay(true);
         let router = router.clone();
         let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
@@ -54,7 +55,7 @@ pub async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<
         let connection = builder.serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
-            // The peer's address stays out of the log, as docs/logging.md says.
+            // No peer address in the log (docs/logging.md).
             if let Err(error) = connection.await {
                 tracing::debug!(%error, "connection ended with an error");
             }

@@ -243,7 +243,7 @@ impl Services {
     ) -> Result<Option<Value>, Error> {
         let room_id = &membership.room_id;
         let after = if fresh { 0 } else { since.unwrap_or(0) };
-        // `logged` holds every event of the range, so the newest `limit`
+        // `logged` contains every event of the range, so the newest `limit`
         // of them are the timeline the store would give.
         let (events, limited) = match logged {
             Some(mut events) => {
