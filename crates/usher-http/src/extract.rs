@@ -155,6 +155,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for MatrixQuery<T>
     }
 }
 
+/// Checks whether `name` looks like a query parameter's name or path, as
+/// opposed to the start of a free-text message.
 fn is_parameter_name(name: &str) -> bool {
     !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
 }

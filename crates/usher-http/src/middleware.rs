@@ -43,9 +43,9 @@ pub async fn wrap_request(request: Request, next: Next) -> Response {
     response
 }
 
-/// Renders an error body in `lang` (handlers render English), sets
-/// `Content-Language`, and tells caches that the body depends on
-/// `Accept-Language`.
+/// Renders an error body in `lang` (handlers render English) and sets
+/// `Content-Language`. Every response gets `Vary: Accept-Language`, because
+/// its body may depend on that header.
 fn localize(response: &mut Response, lang: Lang) {
     response.headers_mut().append(VARY, HeaderValue::from_static("accept-language"));
     let Some(RenderedError(error)) = response.extensions_mut().remove::<RenderedError>() else {

@@ -107,10 +107,10 @@ impl ChangeLog {
             touched.rooms.extend(change.rooms.iter().cloned());
             covered.push((change.first.max(after + 1), change.last.min(upto)));
             match (&mut touched.joined_events, &change.events) {
-                (Some(kept), Some(events)) => kept.extend(
+                (Some(collected), Some(events)) => collected.extend(
                     events.iter().filter(|e| e.stream > after && e.stream <= upto && is_joined(&e.room_id)).cloned(),
                 ),
-                (kept, _) => *kept = None,
+                (collected, _) => *collected = None,
             }
         }
         drop(changes);
@@ -255,9 +255,9 @@ mod tests {
         log.record(&commit(vec![event(1, "!other:x", None)], 1), &[]);
         log.record(&commit(vec![event(3, "!mine:x", None)], 3), &[]);
         let touched = log.touched(0, 3, "@b:x", joined_to(&["!mine:x"])).expect("recorded");
-        let kept: Vec<i64> =
+        let streams: Vec<i64> =
             touched.joined_events.expect("small commits keep their events").iter().map(|e| e.stream).collect();
-        assert_eq!(kept, vec![2, 3], "only the joined room's events, oldest first");
+        assert_eq!(streams, vec![2, 3], "only the joined room's events, oldest first");
 
         let big: Vec<StoredEvent> = (4..=4 + MAX_KEPT_EVENTS as i64).map(|p| event(p, "!mine:x", None)).collect();
         let last = big.last().map(|e| e.stream).unwrap_or(4);

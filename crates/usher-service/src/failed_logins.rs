@@ -1,7 +1,7 @@
-//! Counts wrong passwords, to stop guessing without handing a lockout
-//! switch to anyone who knows an account's name.
+//! Counts wrong passwords to stop password guessing. A stranger who has an
+//! account's name must not be able to lock its owner out.
 //!
-//! Failures count per account and client address: ten wrong passwords from
+//! Failures count per account and client address. Ten wrong passwords from
 //! one address lock that address out of the account for five minutes, while
 //! the owner elsewhere still logs in. A much higher count per account,
 //! summed over every address, still stops guessing spread across many

@@ -68,6 +68,11 @@ struct Known {
     events: Option<Vec<StoredEvent>>,
 }
 
+/// Checks whether `memberships` has the user joined to `room`.
+fn is_joined(memberships: &[MembershipRecord], room: &str) -> bool {
+    memberships.iter().any(|m| m.membership == "join" && m.room_id == room)
+}
+
 impl Services {
     /// Handles `/sync`. With a `since` token and nothing new, waits up to the
     /// timeout for new events before returning an empty response.
@@ -91,15 +96,12 @@ impl Services {
             let upto = self.bus().position();
             let since = since.map(|s| s.min(upto));
             let known = match (since, last_memberships.take()) {
-                (Some(since), Some(memberships)) if !full_state => {
-                    let is_joined =
-                        |room: &str| memberships.iter().any(|m| m.membership == "join" && m.room_id == room);
-                    self.inner
-                        .changes
-                        .touched(since, upto, &caller.user_id, is_joined)
-                        .filter(|t| !t.user)
-                        .map(|touched| Known { memberships, rooms: touched.rooms, events: touched.joined_events })
-                }
+                (Some(since), Some(memberships)) if !full_state => self
+                    .inner
+                    .changes
+                    .touched(since, upto, &caller.user_id, |room| is_joined(&memberships, room))
+                    .filter(|t| !t.user)
+                    .map(|touched| Known { memberships, rooms: touched.rooms, events: touched.joined_events }),
                 _ => None,
             };
             // Boxed, so the large building future is not part of what every
@@ -114,7 +116,6 @@ impl Services {
             // An empty response is rebuilt after the wait, so it is not kept.
             drop(body);
             let memberships = last_memberships.insert(memberships);
-            let is_joined = |room: &str| memberships.iter().any(|m| m.membership == "join" && m.room_id == room);
 
             // Wait until a commit may concern this user, the deadline passes
             // or the server stops; commits elsewhere only move `seen` on.
@@ -128,7 +129,10 @@ impl Services {
                 let position = self.bus().position();
                 if position <= seen
                     || Instant::now() >= deadline
-                    || self.inner.changes.may_concern(seen, position, &caller.user_id, is_joined)
+                    || self
+                        .inner
+                        .changes
+                        .may_concern(seen, position, &caller.user_id, |room| is_joined(memberships, room))
                 {
                     break;
                 }
